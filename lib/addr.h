@@ -4,7 +4,8 @@
  * An address set is a sorted array of disjoint, non-adjacent ranges of one
  * or both families, so membership is a binary search and a /8 costs the same
  * as a single host.  Used for claimed ranges, bindings, whitelists and
- * blacklists.
+ * blacklists.  Adding in ascending order is amortised O(1), anywhere else
+ * O(log n + n / 128) (addr.c has the details).
  */
 #ifndef DIAS_ADDR_H
 #define DIAS_ADDR_H

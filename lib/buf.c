@@ -36,10 +36,12 @@ buf_reset(struct buf *b)
 int
 buf_reserve(struct buf *b, size_t extra)
 {
-	size_t need, ncap;
+	size_t need, ncap, max;
 	uint8_t *p;
 
-	if (extra > b->max || b->len > b->max - extra) {
+	/* max + 1 must not wrap: buf_init(b, SIZE_MAX) means "no limit". */
+	max = b->max < SIZE_MAX ? b->max : SIZE_MAX - 1;
+	if (extra > max || b->len > max - extra) {
 		errno = ENOBUFS;
 		return -1;
 	}
@@ -49,8 +51,8 @@ buf_reserve(struct buf *b, size_t extra)
 	ncap = b->cap ? b->cap : BUF_MIN_ALLOC;
 	while (ncap < need)
 		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-	if (ncap > b->max + 1)
-		ncap = b->max + 1;
+	if (ncap > max + 1)
+		ncap = max + 1;
 	if ((p = realloc(b->data, ncap)) == NULL)
 		return -1;
 	b->data = p;

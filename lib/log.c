@@ -64,7 +64,7 @@ vlog(int pri, const char *fmt, va_list ap)
 }
 
 /* Format fmt, then append ": strerror(saved)" when saved is set. */
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog_errno(int pri, int saved, const char *fmt, va_list ap)
 {
 	char msg[1024];
