@@ -15,6 +15,13 @@ build_pkgs=(
 	clang llvm libclang-rt-14-dev
 	libjansson-dev libcmocka-dev libpcap-dev libevent-dev
 	libseccomp-dev libnftables-dev libgnutls28-dev libbsd-dev
+	libmicrohttpd-dev libcurl4-gnutls-dev libsqlite3-dev libpq-dev
+	libargon2-dev
+)
+
+# Servers and tools the server's tests start for real.
+server_pkgs=(
+	postgresql-15 postgresql-client-15 sqlite3 gnutls-bin curl
 )
 
 # Real programs the lab and the tests drive.
@@ -24,7 +31,7 @@ lab_pkgs=(
 	procps psmisc
 )
 
-want=("${build_pkgs[@]}" "${lab_pkgs[@]}")
+want=("${build_pkgs[@]}" "${lab_pkgs[@]}" "${server_pkgs[@]}")
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
