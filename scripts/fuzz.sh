@@ -6,7 +6,7 @@
 # Uses the clang fuzz build in build-test/ (scripts/test.sh makes it).  Each
 # target starts from its seed corpus in tests/data/fuzz/<name>/ and keeps
 # what it finds in build-test/fuzz-corpus/<name>/; crashes land in
-# build-test/fuzz-crashes/.  Targets run nproc at a time.
+# build-test/fuzz-crashes/.  FUZZ_JOBS targets (default nproc) run at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-300}
@@ -31,7 +31,7 @@ run_one() {
 	echo $? >"build-test/fuzz-logs/$t.rc"
 }
 export -f run_one
-printf '%s\n' "${targets[@]}" | xargs -P "$(nproc)" -I{} bash -c "run_one {} $secs"
+printf '%s\n' "${targets[@]}" | xargs -P "${FUZZ_JOBS:-$(nproc)}" -I{} bash -c "run_one {} $secs"
 
 printf '%-10s %10s %12s %8s %s\n' target seconds execs execs/s result
 bad=0
