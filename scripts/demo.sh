@@ -59,6 +59,11 @@ kill "$capture_pid" 2>/dev/null; wait "$capture_pid" 2>/dev/null || true
 capture_pid=
 
 say "Decoding every captured frame with DIAS's codec (decode, anomalies, exact re-encode)"
-build/tests/pcapcheck "$work/lan.pcap" | tail -n 15
+build/tests/pcapcheck -t "$work/lan.pcap" | grep -v "^summary" >"$work/frames.tsv" || true
+echo "  frames by layer stack:"
+cut -f2 "$work/frames.tsv" | sort | uniq -c | sort -rn | sed 's/^/    /'
+echo "  anomalies (malformations DIAS names rather than crashes on):"
+cut -f3 "$work/frames.tsv" | grep -v '^-$' | sort | uniq -c | sed 's/^/    /' || echo "    none"
+build/tests/pcapcheck "$work/lan.pcap" | tail -n 1
 
 say "Done.  Next: scripts/test.sh runs every test; docs/ has the man pages."
