@@ -218,7 +218,7 @@ struct sensor_conf {
 	uint64_t	 capture_max;		/* bytes */
 	struct sensor_limits {
 		uint64_t	 connections;	/* open flows, all hosts */
-		uint64_t	 rate;		/* packets/s per source */
+		uint64_t	 rate;		/* new flows/s per source */
 		uint64_t	 payload;	/* bytes kept per connection */
 		uint64_t	 reassembly;	/* bytes buffered per flow */
 		uint64_t	 scripts;	/* service processes at once */

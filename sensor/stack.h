@@ -44,6 +44,9 @@ struct stack_iface {
 	char		 name[IF_NAMESIZE];
 	uint8_t		 mac[6];
 	struct addr	 addrs[STACK_IFACE_ADDRS];
+	/* Prefix length of each address (0: unknown): the subnet's network
+	 * and broadcast addresses are never claimed. */
+	uint8_t		 plens[STACK_IFACE_ADDRS];
 	size_t		 naddrs;
 };
 
@@ -57,6 +60,9 @@ struct stack_iface {
 struct stack	*stack_new(const struct conf *, const struct stack_io *,
 		    uint64_t now_us);
 void		 stack_free(struct stack *);
+/* Seed the stack's PRNG (ISNs, IP IDs, the flow hash) from getrandom();
+ * call before the first frame. */
+void		 stack_seed(struct stack *, uint64_t seed);
 int		 stack_add_iface(struct stack *, const struct stack_iface *);
 
 /* One received frame; now_us is CLOCK_MONOTONIC in µs. */
@@ -77,5 +83,7 @@ uint64_t	 stack_timers(struct stack *, uint64_t now_us);
 /* Append the stack's counters (packets, flows, drops by reason, claims)
  * to a heartbeat event. */
 int		 stack_counters(const struct stack *, struct event *);
+/* One counter by its stack_counters name; 0 if unknown. */
+uint64_t	 stack_counter(const struct stack *, const char *name);
 
 #endif
