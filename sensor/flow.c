@@ -487,6 +487,17 @@ flow_service_for(struct stack *s, const struct action *act)
 	return svc;
 }
 
+const char *
+flow_service_arg(const struct action *act)
+{
+	const char *sp;
+
+	if (act->kind != ACTION_INTERNAL || act->arg == NULL ||
+	    (sp = strchr(act->arg, ' ')) == NULL)
+		return NULL;
+	return sp + 1;
+}
+
 void
 flow_service_open(struct stack *s, struct flow *f)
 {
@@ -531,6 +542,10 @@ flow_free(struct stack *s, struct flow *f)
 		}
 	lru_unlink(s, f);
 	vtcp_free(s, f);
+	if (f->svc_mem != 0) {
+		CTR(s, SERVICE_LEAKS);
+		s->svc_mem -= f->svc_mem;
+	}
 	free(f->chunk[0]);
 	free(f->chunk[1]);
 	memset(f, 0, sizeof(*f));

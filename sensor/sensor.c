@@ -1,9 +1,10 @@
 /*
- * dias-sensor: the parent process.  It reads the configuration and will
- * start the processes of DESIGN.md section 3 (engine, capture, shipper);
- * today it parses, checks (-n) and prints the configuration.
+ * dias-sensor: reads the configuration, checks it (-n), or runs the
+ * processes of DESIGN.md section 3 through parent_main() (parent.c).
  */
 #include <err.h>
+#include <getopt.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
@@ -11,49 +12,40 @@
 
 #include "conf.h"
 #include "log.h"
+#include "parent.h"
 
 #define MAX_DEFINES	64
 
 __attribute__((noreturn)) static void	usage(void);
-static int	sensor_run(struct conf *, int);
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-dnv] [-D macro=value] [-f file]\n",
-	    getprogname());
+	fprintf(stderr, "usage: %s [-dnv] [--no-firewall] [-D macro=value] "
+	    "[-f file]\n", getprogname());
 	exit(1);
-}
-
-/*
- * Where the process model starts: open the packet sockets, install the
- * self-protection table, create the spool and capture directories, then
- * fork the engine, capture and shipper with their socketpairs and wait.
- */
-static int
-sensor_run(struct conf *conf, int debug)
-{
-	(void)conf;
-	(void)debug;
-	log_warnx("the sensor processes are not implemented yet; "
-	    "use -n to check a configuration");
-	return 1;
 }
 
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		{ "no-firewall", no_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sensor_opts opts;
 	const char *defines[MAX_DEFINES];
 	const char *conffile = CONF_PATH;
 	struct conf_params params;
 	struct conf *conf;
-	int ch, debug = 0, noaction = 0, verbose = 0, rv;
+	int ch, debug = 0, noaction = 0, verbose = 0, nofirewall = 0, rv;
 	size_t ndefines = 0;
 
 	log_init(1, 0, LOG_DAEMON);
 	log_procinit(getprogname());
 
-	while ((ch = getopt(argc, argv, "D:df:nv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "D:df:nv", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'D':
 			if (ndefines == MAX_DEFINES)
@@ -71,6 +63,9 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			verbose++;
+			break;
+		case 'F':
+			nofirewall = 1;
 			break;
 		default:
 			usage();
@@ -96,7 +91,12 @@ main(int argc, char *argv[])
 	}
 
 	log_init(debug, verbose, LOG_DAEMON);
-	rv = sensor_run(conf, debug);
+	memset(&opts, 0, sizeof(opts));
+	opts.foreground = debug;
+	opts.verbose = verbose;
+	opts.no_firewall = nofirewall;
+	opts.conffile = conffile;
+	rv = parent_main(conf, &opts);
 	conf_free(conf);
 	return rv;
 }

@@ -34,6 +34,15 @@ struct stack_io {
 	 */
 	void	(*emit)(void *arg, struct event *ev);
 	void	*arg;
+	/*
+	 * Optional (NULL: the bytes are dropped, the event still goes out).
+	 * A file a service received, with its upload event (conn, name,
+	 * size, sha256) before that event is emitted: the engine forwards
+	 * the bytes to the shipper, which stores them content-addressed.
+	 * data and ev are borrowed for the call.
+	 */
+	void	(*upload)(void *arg, const struct event *ev,
+		    const uint8_t *data, size_t len);
 };
 
 /* An interface the sensor listens on, and the sensor's own addresses

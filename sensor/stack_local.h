@@ -71,6 +71,12 @@
 	X(PAYLOAD_BYTES, "payload_bytes")				\
 	X(PAYLOAD_TRUNCATED, "payload_truncated")			\
 	X(SERVICE_MISSING, "service_missing")				\
+	X(SERVICE_EVENTS, "service_events")				\
+	X(SERVICE_FIELDS_DROPPED, "service_fields_dropped")		\
+	X(SERVICE_BUDGET, "service_budget")				\
+	X(SERVICE_LEAKS, "service_leaks")				\
+	X(UPLOADS, "uploads")						\
+	X(UPLOAD_BYTES, "upload_bytes")					\
 	X(EVENTS, "events")
 
 enum stack_ctr {
@@ -183,6 +189,8 @@ struct flow {
 	const struct vservice *svc;
 	void		*svc_state;
 	uint8_t		 svc_open;
+	size_t		 svc_mem;		/* charged to VSERVICE_BUDGET */
+	const char	*svc_arg;		/* the conf's, or NULL */
 	uint64_t	 conn;
 	uint64_t	 first, last;
 	uint64_t	 pkts_in, pkts_out, bytes_in, bytes_out;
@@ -269,6 +277,7 @@ struct stack {
 	struct vhost			**vhosts;
 	size_t				 nvhosts, vcap;
 
+	size_t				 svc_mem;	/* all flows' */
 	uint64_t			 ctr[CTR_MAX];
 	uint64_t			 anom[ANOM_MAX];
 	uint64_t			 limit_logged[LIMIT_MAX];
@@ -319,6 +328,9 @@ struct flow	*flow_create(struct stack *, uint8_t proto, const struct path *,
 /* The built-in service behind an accepting action, or NULL (counted). */
 const struct vservice *flow_service_for(struct stack *,
 		    const struct action *);
+/* What follows the service's name in the action ("banner-record 220
+ * ready" → "220 ready"), or NULL. */
+const char	*flow_service_arg(const struct action *);
 int		 flow_rate_ok(struct stack *, const struct addr *src);
 void		 flow_touch(struct stack *, struct flow *);
 /* End event with reason, service on_close, free. */

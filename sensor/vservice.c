@@ -1,15 +1,263 @@
 /*
- * The built-in services' glue (vservice.h) and three trivial services
- * the tests and benchmarks use: "echo" (RFC 862), "banner" (a greeting
- * line, then echo) and "qotd" (RFC 865: a line, then the server
- * closes).  The real services (ssh, http, smb …) plug in here in
- * a later issue.
+ * The built-in services' glue (vservice.h): sending, service and upload
+ * events, the byte budget, and the table of services by name.  Three
+ * trivial services live here, the ones the tests and benchmarks use:
+ * "echo" (RFC 862), "banner" (a greeting line, then echo) and "qotd"
+ * (RFC 865: a line, then the server closes).  Every other service has
+ * its own file in services/.
  */
 #include <netinet/in.h>
 
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include "log.h"
 #include "stack_local.h"
+
+const char *
+vconn_template(const struct flow *f)
+{
+	return f->vh != NULL ? f->vh->name : "";
+}
+
+const char *
+vconn_os(const struct flow *f)
+{
+	if (f->vh == NULL)
+		return "";
+	if (f->vh->tmpl != NULL && f->vh->tmpl->personality != NULL)
+		return f->vh->tmpl->personality;
+	return f->vh->pers.name;
+}
+
+const struct personality *
+vconn_personality(const struct flow *f)
+{
+	static const struct personality none;
+
+	return f->vh != NULL ? &f->vh->pers : &none;
+}
+
+uint64_t
+vconn_uptime_ms(const struct flow *f)
+{
+	if (f->vh == NULL)
+		return 0;
+	return (f->vh->uptime_us + (f->stack->now - f->stack->boot)) / 1000;
+}
+
+size_t
+vconn_hostname(const struct flow *f, char *out, size_t cap, int upper)
+{
+	const char *t = vconn_template(f);
+	size_t i;
+	unsigned char c;
+
+	if (cap == 0)
+		return 0;
+	for (i = 0; i + 1 < cap && t[i] != '\0'; i++) {
+		c = (unsigned char)t[i];
+		out[i] = isalnum(c) ? (char)(upper ? toupper(c) : c) : '-';
+	}
+	if (i == 0 && cap > 1)
+		out[i++] = upper ? 'A' : 'a';
+	out[i] = '\0';
+	return i;
+}
+
+const char *
+vconn_arg(const struct flow *f)
+{
+	return f->svc_arg;
+}
+
+void
+vconn_local(const struct flow *f, uint8_t mac[6], uint8_t ip[16], int *af)
+{
+	memcpy(mac, f->path.our_mac, 6);
+	memcpy(ip, f->path.our_ip, 16);
+	*af = f->path.af;
+}
+
+uint64_t
+vconn_now_us(const struct flow *f)
+{
+	return f->stack->now;
+}
+
+void
+vconn_event_init(struct flow *f, struct event *ev, const char *service,
+    const char *type)
+{
+	struct event_service *sv = &ev->u.service;
+
+	event_init(ev, EVENT_SERVICE);
+	sv->conn = f->conn;
+	if (service == NULL)
+		service = f->svc != NULL ? f->svc->name : "";
+	strlcpy(sv->service, service, sizeof(sv->service));
+	strlcpy(sv->type, type, sizeof(sv->type));
+}
+
+void
+vconn_field(struct flow *f, struct event *ev, const char *key,
+    const void *v, size_t len)
+{
+	if (event_add_field(ev, key, v, len) == -1)
+		CTR(f->stack, SERVICE_FIELDS_DROPPED);
+}
+
+void
+vconn_fieldf(struct flow *f, struct event *ev, const char *key,
+    const char *fmt, ...)
+{
+	char v[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(v))
+		n = sizeof(v) - 1;
+	vconn_field(f, ev, key, v, (size_t)n);
+}
+
+void
+vconn_event_emit(struct flow *f, struct event *ev)
+{
+	CTR(f->stack, SERVICE_EVENTS);
+	stack_emit(f->stack, ev);
+}
+
+void
+vconn_event_discard(struct event *ev)
+{
+	event_clear(ev);
+}
+
+void
+vconn_service_event(struct flow *f, const char *service, const char *type,
+    const char *const *kv, size_t nkv)
+{
+	struct event ev;
+	size_t i;
+
+	vconn_event_init(f, &ev, service, type);
+	for (i = 0; i < nkv; i++)
+		vconn_field(f, &ev, kv[2 * i], kv[2 * i + 1],
+		    strlen(kv[2 * i + 1]));
+	vconn_event_emit(f, &ev);
+}
+
+int
+vconn_upload(struct flow *f, const char *name, const uint8_t *data,
+    size_t len)
+{
+	struct stack *s = f->stack;
+	struct event ev;
+	struct event_upload *up = &ev.u.upload;
+
+	if (len == 0 || len > VSERVICE_UPLOAD_MAX)
+		return -1;
+	event_init(&ev, EVENT_UPLOAD);
+	up->conn = f->conn;
+	strlcpy(up->name, name, sizeof(up->name));
+	up->size = len;
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, up->sha256) < 0)
+		return -1;
+	CTR(s, UPLOADS);
+	s->ctr[CTR_UPLOAD_BYTES] += len;
+	if (s->io.upload != NULL)
+		s->io.upload(s->io.arg, &ev, data, len);
+	stack_emit(s, &ev);
+	return 0;
+}
+
+/* Charge n bytes to f and to the stack; -1 (counted) past either. */
+static int
+charge(struct flow *f, size_t n)
+{
+	struct stack *s = f->stack;
+
+	if (n > VSERVICE_BUDGET - f->svc_mem ||
+	    n > VSERVICE_TOTAL - s->svc_mem) {
+		CTR(s, SERVICE_BUDGET);
+		return -1;
+	}
+	f->svc_mem += n;
+	s->svc_mem += n;
+	return 0;
+}
+
+static void
+uncharge(struct flow *f, size_t n)
+{
+	if (n > f->svc_mem || n > f->stack->svc_mem)
+		fatalx("vservice: returning %zu bytes, %zu charged", n,
+		    f->svc_mem);
+	f->svc_mem -= n;
+	f->stack->svc_mem -= n;
+}
+
+void *
+vconn_alloc(struct flow *f, size_t n)
+{
+	void *p;
+
+	if (charge(f, n) == -1)
+		return NULL;
+	if ((p = calloc(1, n)) == NULL) {
+		uncharge(f, n);
+		return NULL;
+	}
+	return p;
+}
+
+void
+vconn_free(struct flow *f, void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	uncharge(f, n);
+	free(p);
+}
+
+int
+vconn_buf_init(struct flow *f, struct buf *b, size_t max)
+{
+	if (charge(f, max) == -1) {
+		buf_init(b, 0);
+		return -1;
+	}
+	buf_init(b, max);
+	return 0;
+}
+
+void
+vconn_buf_free(struct flow *f, struct buf *b)
+{
+	uncharge(f, b->max);
+	buf_free(b);
+	buf_init(b, 0);
+}
+
+size_t
+vconn_budget_left(const struct flow *f)
+{
+	size_t total = VSERVICE_TOTAL - f->stack->svc_mem;
+	size_t mine = VSERVICE_BUDGET - f->svc_mem;
+
+	return mine < total ? mine : total;
+}
 
 int
 vconn_send(struct flow *f, const void *data, size_t len)
@@ -63,19 +311,42 @@ qotd_open(struct flow *f, void **state)
 	return 0;
 }
 
-static const struct vservice services[] = {
-	{ "echo", NULL, echo_data, NULL },
-	{ "banner", banner_open, echo_data, NULL },
-	{ "qotd", qotd_open, NULL, NULL },
+static const struct vservice vservice_echo = {
+	"echo", NULL, echo_data, NULL
+};
+static const struct vservice vservice_banner = {
+	"banner", banner_open, echo_data, NULL
+};
+static const struct vservice vservice_qotd = {
+	"qotd", qotd_open, NULL, NULL
 };
 
+static const struct vservice *const services[] = {
+	&vservice_echo,
+	&vservice_banner,
+	&vservice_qotd,
+	&vservice_http,
+	&vservice_http_proxy,
+	&vservice_socks,
+	&vservice_mydoom,
+	&vservice_bagle,
+	&vservice_dns,
+	&vservice_snmp,
+	&vservice_nbns,
+	&vservice_mssql,
+	&vservice_record,
+	&vservice_banner_record,
+};
+
+/* The name is the action's first word; the rest is vconn_arg. */
 const struct vservice *
 vservice_find(const char *name)
 {
-	size_t i;
+	size_t i, n = strcspn(name, " ");
 
 	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++)
-		if (strcmp(services[i].name, name) == 0)
-			return &services[i];
+		if (strlen(services[i]->name) == n &&
+		    strncmp(services[i]->name, name, n) == 0)
+			return services[i];
 	return NULL;
 }

@@ -597,6 +597,7 @@ tcp_open(struct stack *s, const struct pkt *in, const struct path *pa,
 	if ((f = flow_create(s, IPPROTO_TCP, pa, th->dport, th->sport,
 	    vh, flow_service_for(s, act))) == NULL)
 		return;
+	f->svc_arg = flow_service_arg(act);
 	f->pkts_in = 1;
 	f->flags_seen = th->flags;
 	f->bytes_in = in->payload_len;

@@ -44,6 +44,7 @@ vudp_input(struct stack *s, const struct pkt *in, const struct path *pa,
 		if ((f = flow_create(s, IPPROTO_UDP, pa, uh->dport, uh->sport,
 		    vh, flow_service_for(s, act))) == NULL)
 			return;
+		f->svc_arg = flow_service_arg(act);
 	} else
 		flow_touch(s, f);
 	f->pkts_in++;

@@ -45,6 +45,9 @@ struct harness {
 	size_t		 nout;
 	struct event	*ev;
 	size_t		 nev;
+	/* The last upload handed over, and how many there were. */
+	uint8_t		*up;
+	size_t		 uplen, nup;
 };
 
 #define H_UNUSED	__attribute__((unused))
@@ -96,7 +99,26 @@ h_emit(void *arg, struct event *ev)
 	/* Take over what the event owns; the stack clears the rest. */
 	if (ev->kind == EVENT_PAYLOAD)
 		ev->u.payload.data = NULL;
+	if (ev->kind == EVENT_SERVICE) {
+		ev->u.service.fields = NULL;
+		ev->u.service.nfields = 0;
+	}
 	h->nev++;
+}
+
+static inline void
+h_upload(void *arg, const struct event *ev, const uint8_t *data, size_t len)
+{
+	struct harness *h = arg;
+
+	assert_int_equal(ev->kind, EVENT_UPLOAD);
+	assert_int_equal(ev->u.upload.size, len);
+	free(h->up);
+	h->up = malloc(len);
+	assert_non_null(h->up);
+	memcpy(h->up, data, len);
+	h->uplen = len;
+	h->nup++;
 }
 
 static inline void
@@ -116,6 +138,8 @@ h_setup(struct harness *h, const char *cfg)
 	assert_non_null(h->out);
 	assert_non_null(h->ev);
 	h->now = 1000000000ULL;
+	memset(&io, 0, sizeof(io));
+	io.upload = h_upload;
 	io.send = h_send;
 	io.emit = h_emit;
 	io.arg = h;
@@ -154,6 +178,7 @@ h_teardown(struct harness *h)
 	stack_free(h->st);
 	conf_free(h->conf);
 	h_clear_ev(h);
+	free(h->up);
 	free(h->ev);
 	free(h->out);
 }

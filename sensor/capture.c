@@ -1,0 +1,390 @@
+/*
+ * The capture process: see capture.h.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "conf.h"
+#include "log.h"
+#include "msg.h"
+#include "ring.h"
+
+#define CAPTURE_RINGS		16
+#define CAPTURE_SNAPLEN		65535
+#define PCAP_FILE_HDR		24
+#define PCAP_REC_HDR		16
+
+struct capture;
+
+struct capture_if {
+	struct capture	*cap;
+	struct ring	*ring;
+	struct event	*ev;
+	char		 ifname[16];
+	pcap_dumper_t	*dumper;
+	char		 name[112];	/* final name; ".part" while open */
+	int64_t		 period;	/* of the open file */
+	int64_t		 capped;	/* period that hit the size cap, or -1 */
+	uint64_t	 bytes, packets, dropped;
+	int64_t		 first_us, last_us;
+};
+
+struct capture {
+	const struct proc_env	*env;
+	struct event_base	*base;
+	pcap_t			*dead;		/* Ethernet, full frames */
+	struct capture_if	 ifs[CAPTURE_RINGS];
+	size_t			 nifs;
+	struct msgbuf		*mb;
+	int			 fd_shipper;
+	enum capture_rotate	 rotate;
+	uint64_t		 max;
+	int			 started;
+};
+
+static int64_t
+period_of(const struct capture *cap, int64_t us)
+{
+	int64_t len = cap->rotate == ROTATE_HOURLY ? 3600 : 86400;
+
+	return us / 1000000 / len;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* "eth0-20261125" or "eth0-20261125-21", then a free ".N" if restarted
+ * within the period. */
+static int
+capture_name(struct capture_if *ci, int64_t us)
+{
+	struct stat st;
+	struct tm tm;
+	time_t t = (time_t)(us / 1000000);
+	char stamp[32], part[128];
+	int i;
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), ci->cap->rotate == ROTATE_HOURLY ?
+	    "%Y%m%d-%H" : "%Y%m%d", &tm);
+	for (i = 0; i < 1000; i++) {
+		if (i == 0)
+			snprintf(ci->name, sizeof(ci->name), "%s-%s.pcap",
+			    ci->ifname, stamp);
+		else
+			snprintf(ci->name, sizeof(ci->name), "%s-%s.%d.pcap",
+			    ci->ifname, stamp, i);
+		snprintf(part, sizeof(part), "%s.part", ci->name);
+		if (stat(ci->name, &st) == -1 && errno == ENOENT &&
+		    stat(part, &st) == -1 && errno == ENOENT)
+			return 0;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static void
+capture_close(struct capture_if *ci)
+{
+	struct msg_capture mc;
+	char part[128];
+
+	if (ci->dumper == NULL)
+		return;
+	pcap_dump_close(ci->dumper);
+	ci->dumper = NULL;
+	snprintf(part, sizeof(part), "%s.part", ci->name);
+	if (rename(part, ci->name) == -1) {
+		log_warn("rename %s", part);
+		return;
+	}
+	log_info("closed %s: %llu packets, %llu bytes", ci->name,
+	    (unsigned long long)ci->packets, (unsigned long long)ci->bytes);
+	memset(&mc, 0, sizeof(mc));
+	strlcpy(mc.name, ci->name, sizeof(mc.name));
+	mc.size = ci->bytes;
+	mc.packets = ci->packets;
+	mc.first_us = ci->first_us;
+	mc.last_us = ci->last_us;
+	if (msg_send(ci->cap->fd_shipper, MSG_CAPTURE_CLOSED, 0, -1, &mc,
+	    sizeof(mc)) == -1)
+		log_warn("shipper channel");
+}
+
+static int
+capture_open(struct capture_if *ci, int64_t us)
+{
+	char part[128];
+	FILE *fp;
+	int fd;
+
+	if (capture_name(ci, us) == -1) {
+		log_warn("no free capture name for %s", ci->ifname);
+		return -1;
+	}
+	snprintf(part, sizeof(part), "%s.part", ci->name);
+	if ((fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0640)) == -1) {
+		log_warn("%s", part);
+		return -1;
+	}
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		log_warn("%s", part);
+		close(fd);
+		return -1;
+	}
+	if ((ci->dumper = pcap_dump_fopen(ci->cap->dead, fp)) == NULL) {
+		log_warnx("%s: %s", part, pcap_geterr(ci->cap->dead));
+		fclose(fp);
+		return -1;
+	}
+	ci->period = period_of(ci->cap, us);
+	ci->bytes = PCAP_FILE_HDR;
+	ci->packets = 0;
+	ci->first_us = us;
+	ci->last_us = us;
+	log_debug("writing %s", part);
+	return 0;
+}
+
+static void
+capture_frame(void *arg, const struct ring_frame *f)
+{
+	struct capture_if *ci = arg;
+	struct capture *cap = ci->cap;
+	struct pcap_pkthdr h;
+	int64_t p = period_of(cap, f->ts_us);
+
+	if (ci->dumper != NULL && ci->period != p)
+		capture_close(ci);
+	if (ci->dumper == NULL) {
+		if (ci->capped == p) {
+			ci->dropped++;
+			return;
+		}
+		ci->capped = -1;
+		if (capture_open(ci, f->ts_us) == -1) {
+			ci->dropped++;
+			return;
+		}
+	}
+	memset(&h, 0, sizeof(h));
+	h.ts.tv_sec = (time_t)(f->ts_us / 1000000);
+	h.ts.tv_usec = (suseconds_t)(f->ts_us % 1000000);
+	h.caplen = (bpf_u_int32)f->caplen;
+	h.len = (bpf_u_int32)f->len;
+	pcap_dump((u_char *)ci->dumper, &h, f->data);
+	ci->bytes += PCAP_REC_HDR + f->caplen;
+	ci->packets++;
+	ci->last_us = f->ts_us;
+	if (cap->max > 0 && ci->bytes + PCAP_REC_HDR + CAPTURE_SNAPLEN >
+	    cap->max) {
+		log_warnx("%s reached the capture size limit (%llu bytes); "
+		    "dropping %s frames until the next file", ci->name,
+		    (unsigned long long)cap->max, ci->ifname);
+		capture_close(ci);
+		ci->capped = p;
+	}
+}
+
+static void
+capture_ring_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct capture_if *ci = arg;
+
+	(void)fd;
+	(void)what;
+	ring_drain(ci->ring, 0, capture_frame, ci);
+}
+
+/* Once a second: make what was written readable, close ended periods. */
+static void
+capture_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct capture *cap = arg;
+	int64_t p = period_of(cap, now_us());
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < cap->nifs; i++) {
+		if (cap->ifs[i].dumper == NULL)
+			continue;
+		if (cap->ifs[i].period != p)
+			capture_close(&cap->ifs[i]);
+		else
+			pcap_dump_flush(cap->ifs[i].dumper);
+	}
+}
+
+/*
+ * A capture killed mid-file leaves <name>.part: its records up to the
+ * last flush are good (a torn last record is pcap readers' usual case).
+ * Give it its final name and announce it, as if it had been closed.
+ */
+static void
+capture_recover(struct capture *cap)
+{
+	struct msg_capture mc;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	size_t len;
+
+	if ((d = opendir(".")) == NULL) {
+		log_warn("capture_dir");
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= 5 || len >= sizeof(mc.name) + 5 ||
+		    strcmp(de->d_name + len - 5, ".part") != 0)
+			continue;
+		memset(&mc, 0, sizeof(mc));
+		memcpy(mc.name, de->d_name, len - 5);
+		if (stat(mc.name, &st) == 0 || errno != ENOENT ||
+		    stat(de->d_name, &st) == -1) {
+			log_warnx("leaving %s: %s exists", de->d_name, mc.name);
+			continue;
+		}
+		if (rename(de->d_name, mc.name) == -1) {
+			log_warn("rename %s", de->d_name);
+			continue;
+		}
+		mc.size = (uint64_t)st.st_size;
+		log_info("recovered %s (%llu bytes) left by an earlier run",
+		    mc.name, (unsigned long long)mc.size);
+		if (msg_send(cap->fd_shipper, MSG_CAPTURE_CLOSED, 0, -1, &mc,
+		    sizeof(mc)) == -1)
+			log_warn("shipper channel");
+	}
+	closedir(d);
+}
+
+static __attribute__((noreturn)) void
+capture_exit(struct capture *cap, int status)
+{
+	size_t i;
+
+	for (i = 0; i < cap->nifs; i++) {
+		ring_drain(cap->ifs[i].ring, 0, capture_frame, &cap->ifs[i]);
+		capture_close(&cap->ifs[i]);
+		if (cap->ifs[i].dropped > 0)
+			log_info("%s: %llu frames dropped", cap->ifs[i].ifname,
+			    (unsigned long long)cap->ifs[i].dropped);
+	}
+	exit(status);
+}
+
+static void
+capture_parent_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct capture *cap = arg;
+	struct capture_if *ci;
+	struct msg_ring mr;
+	struct msg m;
+	ssize_t n;
+	int rv;
+
+	(void)what;
+	if ((n = msg_read(cap->mb, fd)) == -1) {
+		if (errno == EAGAIN)
+			return;
+		fatal("parent channel");
+	}
+	if (n == 0)
+		capture_exit(cap, 0);
+	while ((rv = msg_get(cap->mb, &m)) == 1) {
+		switch (m.type) {
+		case MSG_RING:
+			if (msg_get_data(&m, &mr, sizeof(mr)) == -1 ||
+			    m.fd == -1 || cap->started ||
+			    cap->nifs == CAPTURE_RINGS)
+				fatalx("bad RING message from parent");
+			ci = &cap->ifs[cap->nifs];
+			memset(ci, 0, sizeof(*ci));
+			ci->cap = cap;
+			ci->capped = -1;
+			strlcpy(ci->ifname, mr.ifname, sizeof(ci->ifname));
+			if ((ci->ring = ring_map(m.fd, mr.ifindex,
+			    &mr.geom)) == NULL)
+				fatal("mapping the ring of %s", ci->ifname);
+			ci->ev = event_new(cap->base, ring_fd(ci->ring),
+			    EV_READ | EV_PERSIST, capture_ring_cb, ci);
+			if (ci->ev == NULL || event_add(ci->ev, NULL) == -1)
+				fatalx("event_add ring");
+			cap->nifs++;
+			break;
+		case MSG_START:
+			cap->started = 1;
+			log_info("capturing on %zu interface%s", cap->nifs,
+			    cap->nifs == 1 ? "" : "s");
+			break;
+		case MSG_STATS:
+			break;
+		default:
+			fatalx("unexpected message %u from parent", m.type);
+		}
+		if (m.fd != -1 && m.type != MSG_RING)
+			close(m.fd);
+	}
+	if (rv == -1)
+		fatal("parent channel");
+}
+
+void
+capture_main(const struct proc_env *env)
+{
+	const struct sensor_conf *sc = conf_sensor(env->conf);
+	struct timeval tick = { 1, 0 };
+	struct capture cap;
+	struct event *ev_parent, *ev_tick;
+
+	memset(&cap, 0, sizeof(cap));
+	cap.env = env;
+	cap.fd_shipper = env->chan.fd[PROC_SHIPPER];
+	cap.rotate = sc->capture_rotate;
+	cap.max = sc->capture_max;
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	if ((cap.mb = msgbuf_new()) == NULL)
+		fatal("msgbuf_new");
+	if ((cap.dead = pcap_open_dead(DLT_EN10MB, CAPTURE_SNAPLEN)) == NULL)
+		fatalx("pcap_open_dead");
+	if ((cap.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	/* File names are UTC; load the zone data before the chroot anyway. */
+	tzset();
+	proc_jail(env, sc->capture_dir, SANDBOX_CAPTURE);
+	capture_recover(&cap);
+
+	ev_parent = event_new(cap.base, env->chan.fd[PROC_PARENT],
+	    EV_READ | EV_PERSIST, capture_parent_cb, &cap);
+	ev_tick = event_new(cap.base, -1, EV_PERSIST, capture_tick_cb, &cap);
+	if (ev_parent == NULL || event_add(ev_parent, NULL) == -1 ||
+	    ev_tick == NULL || event_add(ev_tick, &tick) == -1)
+		fatalx("event_add");
+	event_base_dispatch(cap.base);
+	capture_exit(&cap, 0);
+}

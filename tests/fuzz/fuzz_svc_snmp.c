@@ -1,0 +1,20 @@
+/* fuzz_svc_snmp: datagrams to the snmp service; see fuzz_svc.h. */
+#include "fuzz_svc.h"
+
+static const char cfg[] =
+	"sensor {\n"
+	"	interface veth0\n"
+	"	limits { connections 16; payload 64K }\n"
+	"}\n"
+	"create win\n"
+	"set win personality \"Microsoft Windows XP\"\n"
+	"add win udp port 161 internal \"snmp\"\n"
+	"bind 10.0.0.50 win\n";
+
+static struct conf *conf;
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_svc_udp(&conf, cfg, 161, data, size);
+}
