@@ -18,6 +18,23 @@
 #define RFC_CLOSED_SYN	{ 1, TH_RST | TH_ACK, PSEQ_ZERO, PACK_RFC, 0, 1 }
 #define RFC_CLOSED_ACK	{ 1, TH_RST, PSEQ_ACK, PACK_ZERO, 0, 1 }
 #define RFC_CLOSED_OTH	{ 1, TH_RST | TH_ACK, PSEQ_ZERO, PACK_RFC, 0, 1 }
+#define RFC_PROBES	{						\
+	[PROBE_OPEN_NOSYN] = RFC_OPEN_NOSYN,				\
+	[PROBE_OPEN_SYNFIN] = RFC_OPEN_NOSYN,				\
+	[PROBE_OPEN_ACK] = RFC_OPEN_ACK,				\
+	[PROBE_CLOSED_SYN] = RFC_CLOSED_SYN,				\
+	[PROBE_CLOSED_ACK] = RFC_CLOSED_ACK,				\
+	[PROBE_CLOSED_OTHER] = RFC_CLOSED_OTH,				\
+}
+/* Windows answers NULL/FIN/Xmas on open ports with RST+ACK. */
+#define WINDOWS_PROBES	{						\
+	[PROBE_OPEN_NOSYN] = { 1, TH_RST | TH_ACK, PSEQ_ZERO, PACK_SEQ, 0, 1 }, \
+	[PROBE_OPEN_SYNFIN] = RFC_OPEN_NOSYN,				\
+	[PROBE_OPEN_ACK] = RFC_OPEN_ACK,				\
+	[PROBE_CLOSED_SYN] = RFC_CLOSED_SYN,				\
+	[PROBE_CLOSED_ACK] = RFC_CLOSED_ACK,				\
+	[PROBE_CLOSED_OTHER] = RFC_CLOSED_OTH,				\
+}
 
 struct profile {
 	const char		*pattern;	/* fnmatch, case-folded */
@@ -31,16 +48,7 @@ static const struct profile profiles[] = {
 		.opts = "MNWNNS", .ecn = 0, .synfin = SYNFIN_AS_SYN,
 		.ipid_tcp = IPID_INCR, .ipid_closed = IPID_INCR,
 		.ipid_icmp = IPID_INCR, .isn = ISN_RANDOM, .ts_hz = 0,
-		.probe = {
-			/* Windows answers NULL/FIN/Xmas on open ports. */
-			[PROBE_OPEN_NOSYN] = { 1, TH_RST | TH_ACK, PSEQ_ZERO,
-			    PACK_SEQ, 0, 1 },
-			[PROBE_OPEN_SYNFIN] = RFC_OPEN_NOSYN,
-			[PROBE_OPEN_ACK] = RFC_OPEN_ACK,
-			[PROBE_CLOSED_SYN] = RFC_CLOSED_SYN,
-			[PROBE_CLOSED_ACK] = RFC_CLOSED_ACK,
-			[PROBE_CLOSED_OTHER] = RFC_CLOSED_OTH,
-		},
+		.probe = WINDOWS_PROBES,
 		.unreach_per_s = 0, .unreach_burst = 0, .unreach_quote = 8,
 		.unreach_df = 0,
 		.icmp_echo_df = 0, .icmp_echo_code0 = 1, .icmp_tstamp = 0,
@@ -52,15 +60,7 @@ static const struct profile profiles[] = {
 		.opts = "MNWNNTNNS", .ecn = 0, .synfin = SYNFIN_AS_SYN,
 		.ipid_tcp = IPID_INCR, .ipid_closed = IPID_INCR,
 		.ipid_icmp = IPID_INCR, .isn = ISN_RANDOM, .ts_hz = 100,
-		.probe = {
-			[PROBE_OPEN_NOSYN] = { 1, TH_RST | TH_ACK, PSEQ_ZERO,
-			    PACK_SEQ, 0, 1 },
-			[PROBE_OPEN_SYNFIN] = RFC_OPEN_NOSYN,
-			[PROBE_OPEN_ACK] = RFC_OPEN_ACK,
-			[PROBE_CLOSED_SYN] = RFC_CLOSED_SYN,
-			[PROBE_CLOSED_ACK] = RFC_CLOSED_ACK,
-			[PROBE_CLOSED_OTHER] = RFC_CLOSED_OTH,
-		},
+		.probe = WINDOWS_PROBES,
 		.unreach_per_s = 0, .unreach_quote = 8,
 		.icmp_echo_df = 0, .icmp_echo_code0 = 1, .icmp_tstamp = 1,
 	} },
@@ -70,14 +70,7 @@ static const struct profile profiles[] = {
 		.opts = "MSTNW", .ecn = 1, .synfin = SYNFIN_DROP,
 		.ipid_tcp = IPID_ZERO, .ipid_closed = IPID_ZERO,
 		.ipid_icmp = IPID_INCR, .isn = ISN_RANDOM, .ts_hz = 1000,
-		.probe = {
-			[PROBE_OPEN_NOSYN] = RFC_OPEN_NOSYN,
-			[PROBE_OPEN_SYNFIN] = RFC_OPEN_NOSYN,
-			[PROBE_OPEN_ACK] = RFC_OPEN_ACK,
-			[PROBE_CLOSED_SYN] = RFC_CLOSED_SYN,
-			[PROBE_CLOSED_ACK] = RFC_CLOSED_ACK,
-			[PROBE_CLOSED_OTHER] = RFC_CLOSED_OTH,
-		},
+		.probe = RFC_PROBES,
 		/* net.ipv4.icmp_ratelimit: 1/s, burst 6 (XRLIM_BURST_FACTOR) */
 		.unreach_per_s = 1, .unreach_burst = 6, .unreach_quote = 548,
 		.unreach_df = 0,
@@ -90,14 +83,7 @@ static const struct profile profiles[] = {
 		.opts = "MNWST", .ecn = 0, .synfin = SYNFIN_AS_SYN,
 		.ipid_tcp = IPID_RANDOM, .ipid_closed = IPID_RANDOM,
 		.ipid_icmp = IPID_RANDOM, .isn = ISN_RANDOM, .ts_hz = 1000,
-		.probe = {
-			[PROBE_OPEN_NOSYN] = RFC_OPEN_NOSYN,
-			[PROBE_OPEN_SYNFIN] = RFC_OPEN_NOSYN,
-			[PROBE_OPEN_ACK] = RFC_OPEN_ACK,
-			[PROBE_CLOSED_SYN] = RFC_CLOSED_SYN,
-			[PROBE_CLOSED_ACK] = RFC_CLOSED_ACK,
-			[PROBE_CLOSED_OTHER] = RFC_CLOSED_OTH,
-		},
+		.probe = RFC_PROBES,
 		/* net.inet.icmp.icmplim */
 		.unreach_per_s = 200, .unreach_burst = 200, .unreach_quote = 8,
 		.icmp_echo_df = 0, .icmp_echo_code0 = 0, .icmp_tstamp = 1,
@@ -108,14 +94,7 @@ static const struct profile profiles[] = {
 		.opts = "MNNSNWNNT", .ecn = 0, .synfin = SYNFIN_DROP,
 		.ipid_tcp = IPID_RANDOM, .ipid_closed = IPID_RANDOM,
 		.ipid_icmp = IPID_RANDOM, .isn = ISN_RANDOM, .ts_hz = 2,
-		.probe = {
-			[PROBE_OPEN_NOSYN] = RFC_OPEN_NOSYN,
-			[PROBE_OPEN_SYNFIN] = RFC_OPEN_NOSYN,
-			[PROBE_OPEN_ACK] = RFC_OPEN_ACK,
-			[PROBE_CLOSED_SYN] = RFC_CLOSED_SYN,
-			[PROBE_CLOSED_ACK] = RFC_CLOSED_ACK,
-			[PROBE_CLOSED_OTHER] = RFC_CLOSED_OTH,
-		},
+		.probe = RFC_PROBES,
 		.unreach_per_s = 100, .unreach_burst = 100, .unreach_quote = 8,
 		.icmp_echo_df = 0, .icmp_echo_code0 = 0, .icmp_tstamp = 1,
 	} },
@@ -125,14 +104,7 @@ static const struct profile profiles[] = {
 		.opts = "M", .ecn = 0, .synfin = SYNFIN_AS_SYN,
 		.ipid_tcp = IPID_INCR, .ipid_closed = IPID_INCR,
 		.ipid_icmp = IPID_INCR, .isn = ISN_TIME64K, .ts_hz = 0,
-		.probe = {
-			[PROBE_OPEN_NOSYN] = RFC_OPEN_NOSYN,
-			[PROBE_OPEN_SYNFIN] = RFC_OPEN_NOSYN,
-			[PROBE_OPEN_ACK] = RFC_OPEN_ACK,
-			[PROBE_CLOSED_SYN] = RFC_CLOSED_SYN,
-			[PROBE_CLOSED_ACK] = RFC_CLOSED_ACK,
-			[PROBE_CLOSED_OTHER] = RFC_CLOSED_OTH,
-		},
+		.probe = RFC_PROBES,
 		/* "ip icmp rate-limit unreachable" default: one per 500 ms */
 		.unreach_per_s = 2, .unreach_burst = 1, .unreach_quote = 8,
 		.icmp_echo_df = 0, .icmp_echo_code0 = 1, .icmp_tstamp = 1,
