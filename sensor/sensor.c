@@ -1,7 +1,11 @@
 /*
- * dias-sensor: reads the configuration, checks it (-n), or runs the
- * processes of DESIGN.md section 3 through parent_main() (parent.c).
+ * dias-sensor: reads the configuration, checks it (-n), enrolls with a
+ * server (enroll), or runs the processes of DESIGN.md section 3 through
+ * parent_main() (parent.c).
  */
+#include <curl/curl.h>
+#include <gnutls/gnutls.h>
+
 #include <err.h>
 #include <getopt.h>
 #include <string.h>
@@ -11,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "enroll.h"
 #include "log.h"
 #include "parent.h"
 
@@ -22,8 +27,50 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-dnv] [--no-firewall] [-D macro=value] "
-	    "[-f file]\n", getprogname());
+	    "[-f file]\n"
+	    "       %s [-f file] enroll URL TOKEN [NAME]\n", getprogname(),
+	    getprogname());
 	exit(1);
+}
+
+/*
+ * Enroll with the server at url: a new key, a CSR for name (default: this
+ * host's name), the signed certificate and the CA, written where the
+ * configuration's ca, cert and key settings say.
+ */
+static int
+sensor_enroll(const struct conf *conf, int argc, char *argv[])
+{
+	const struct sensor_conf *sc = conf_sensor(conf);
+	struct enroll_files files;
+	char host[256], err[1024];
+	const char *name;
+	int rv;
+
+	if (argc == 3)
+		name = argv[2];
+	else {
+		if (gethostname(host, sizeof(host)) == -1)
+			fatal("gethostname");
+		host[sizeof(host) - 1] = '\0';
+		host[strcspn(host, ".")] = '\0';
+		name = host;
+	}
+	files.key = sc->key;
+	files.cert = sc->cert;
+	files.ca = sc->ca;
+	if (gnutls_global_init() < 0 ||
+	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("cannot initialise GnuTLS or libcurl");
+	if ((rv = enroll_run(argv[0], argv[1], name, &files, err,
+	    sizeof(err))) == -1)
+		log_warnx("enroll: %s", err);
+	else
+		log_info("enrolled as %s: key %s, certificate %s, CA %s", name,
+		    files.key, files.cert, files.ca);
+	curl_global_cleanup();
+	gnutls_global_deinit();
+	return rv == -1 ? 1 : 0;
 }
 
 int
@@ -72,7 +119,9 @@ main(int argc, char *argv[])
 		}
 	}
 	argc -= optind;
-	if (argc > 0)
+	argv += optind;
+	if (argc > 0 && (strcmp(argv[0], "enroll") != 0 || noaction ||
+	    argc < 3 || argc > 4))
 		usage();
 
 	params.errf = stderr;
@@ -81,6 +130,12 @@ main(int argc, char *argv[])
 	params.ndefines = ndefines;
 	if (conf_parse(conffile, &params, &conf) == -1)
 		exit(1);
+
+	if (argc > 0) {
+		rv = sensor_enroll(conf, argc - 1, argv + 1);
+		conf_free(conf);
+		return rv;
+	}
 
 	if (noaction) {
 		conf_print(conf, stdout);
