@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "enroll.h"
+#include "file.h"
 
 #define REPLY_MAX	(256 * 1024)
 #define PIN_HEX		64
@@ -33,31 +34,13 @@
 	}								\
 } while (0)
 
-/* Write path atomically: a temporary file beside it, fsync, rename. */
+/* Write path atomically (lib/file.c), or say why not in err. */
 static int
 write_file(const char *path, const void *data, size_t len, mode_t mode,
     char *err, size_t errlen)
 {
-	char tmp[4096];
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd == -1 || fchmod(fd, mode) == -1 ||
-	    write(fd, data, len) != (ssize_t)len || fsync(fd) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
+	if (file_write_atomic(path, data, len, mode) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
 		return -1;
 	}
 	return 0;

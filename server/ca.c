@@ -21,6 +21,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "ca.h"
+#include "file.h"
 
 #define FILE_MAX	(1024 * 1024)
 
@@ -75,29 +76,20 @@ fail:
 	return NULL;
 }
 
-/* Write data to dir/name with mode, atomically (temp file + rename). */
+/* Write data to dir/name with mode, atomically (lib/file.c). */
 static int
 write_file(const char *dir, const char *name, const void *data, size_t len,
     mode_t mode, char *err, size_t errlen)
 {
-	char path[4096], tmp[4096];
-	int fd;
+	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode))
-	    == -1 || fchmod(fd, mode) == -1 ||
-	    write(fd, data, len) != (ssize_t)len || fsync(fd) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    (int)sizeof(path)) {
+		snprintf(err, errlen, "%s: path too long", dir);
 		return -1;
 	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
+	if (file_write_atomic(path, data, len, mode) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
 		return -1;
 	}
 	return 0;
