@@ -42,7 +42,7 @@ enum event_kind {
 #define EVENT_IFACE_MAX		15	/* IFNAMSIZ - 1 */
 #define EVENT_VALUE_MAX		1024	/* one service field value */
 #define EVENT_FIELDS_MAX	32
-#define EVENT_COUNTERS_MAX	64
+#define EVENT_COUNTERS_MAX	256
 #define EVENT_PAYLOAD_MAX	65536
 /* Any valid event encodes shorter than this, so it fits one message. */
 #define EVENT_LINE_MAX		(240 * 1024)

@@ -232,8 +232,8 @@ engine_heartbeat(struct engine *eng, int to_log)
 	event_add_counter(&ev, "engine.events_bad", eng->n.events_bad);
 	event_add_counter(&ev, "engine.uploads", eng->n.uploads);
 	event_add_counter(&ev, "engine.uploads_bad", eng->n.uploads_bad);
-	if (eng->stack != NULL)
-		stack_counters(eng->stack, &ev);
+	if (eng->stack != NULL && stack_counters(eng->stack, &ev) == -1)
+		log_warn("heartbeat counters");
 	if (to_log) {
 		for (i = 0; i < ev.u.heartbeat.ncounters; i++)
 			log_info("stats: %s %llu",

@@ -445,17 +445,22 @@ stack_timers(struct stack *s, uint64_t now_us)
 	return s->heap[0]->due - s->now;
 }
 
+/* Every counter and every anomaly fit one heartbeat, with room left for
+ * the engine's own (STACK_COUNTERS_SPARE). */
+_Static_assert(CTR_MAX + ANOM_MAX + STACK_COUNTERS_SPARE <= EVENT_COUNTERS_MAX,
+    "a heartbeat cannot hold the stack's counters");
+
 int
 stack_counters(const struct stack *s, struct event *ev)
 {
 	char name[EVENT_TOKEN_MAX + 1];
 	size_t i;
 
+	ev->u.heartbeat.claimed = s->ctr[CTR_CLAIMS_ACTIVE];
 	for (i = 0; i < CTR_MAX; i++)
 		if (event_add_counter(ev, ctr_names[i], s->ctr[i]) == -1)
 			return -1;
-	ev->u.heartbeat.claimed = s->ctr[CTR_CLAIMS_ACTIVE];
-	/* Anomalies seen, by name, while there is room. */
+	/* Anomalies seen, by name. */
 	for (i = 1; i < ANOM_MAX; i++) {
 		if (s->anom[i] == 0)
 			continue;

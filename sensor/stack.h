@@ -90,7 +90,8 @@ void		 stack_neighbour_seen(struct stack *, int ifindex,
 uint64_t	 stack_timers(struct stack *, uint64_t now_us);
 
 /* Append the stack's counters (packets, flows, drops by reason, claims)
- * to a heartbeat event. */
+ * to a heartbeat event; they leave room for STACK_COUNTERS_SPARE more. */
+#define STACK_COUNTERS_SPARE	32
 int		 stack_counters(const struct stack *, struct event *);
 /* One counter by its stack_counters name; 0 if unknown. */
 uint64_t	 stack_counter(const struct stack *, const char *name);

@@ -136,6 +136,35 @@ badsum_syn(struct harness *h, unsigned flags)
 	h_input(h, b, (size_t)n, flags);
 }
 
+/* The engine adds its own counters first; all of the stack's must still
+ * fit one heartbeat, anomalies included. */
+static void
+test_heartbeat_holds_every_counter_and_anomaly(void **state)
+{
+	struct harness *h = *state;
+	struct event ev;
+	char name[32];
+	size_t i, found = 0;
+
+	badsum_syn(h, 0);
+	event_init(&ev, EVENT_HEARTBEAT);
+	for (i = 0; i < STACK_COUNTERS_SPARE; i++) {
+		snprintf(name, sizeof(name), "engine.c%zu", i);
+		assert_int_equal(event_add_counter(&ev, name, i), 0);
+	}
+	assert_int_equal(stack_counters(h->st, &ev), 0);
+	for (i = 0; i < ev.u.heartbeat.ncounters; i++)
+		if (strcmp(ev.u.heartbeat.counters[i].name,
+		    "frames_bad_cksum") == 0 ||
+		    strcmp(ev.u.heartbeat.counters[i].name,
+		    "anom.tcp.bad_cksum") == 0) {
+			assert_int_equal(ev.u.heartbeat.counters[i].value, 1);
+			found++;
+		}
+	assert_int_equal(found, 2);
+	event_clear(&ev);
+}
+
 static void
 test_tcp_badsum_gets_no_reply(void **state)
 {
@@ -916,6 +945,7 @@ main(void)
 		T(test_tcp_no_reply_to_syn_rst),
 		T(test_tcp_rst_is_never_answered),
 		T(test_tcp_badsum_gets_no_reply),
+		T(test_heartbeat_holds_every_counter_and_anomaly),
 		T(test_tcp_csum_notready_is_answered),
 		T(test_outgoing_frames_are_ignored),
 		T(test_tcp_fin_null_xmas_to_closed_port_get_rst),
