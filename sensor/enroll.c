@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,40 +51,30 @@ write_file(const char *path, const void *data, size_t len, mode_t mode,
 static int
 pin_option(const char *token, char *out, size_t outlen)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const char *dot = strchr(token, '.');
-	uint8_t h[32];
-	size_t i, o;
-	unsigned v;
+	gnutls_datum_t hex, raw = { NULL, 0 }, b64 = { NULL, 0 };
+	size_t i;
+	int rv = -1;
 
-	if (dot == NULL || strlen(dot + 1) != PIN_HEX || outlen < 8 + 45)
+	if (dot == NULL || strlen(dot + 1) != PIN_HEX)
 		return -1;
-	for (i = 0; i < 32; i++) {
-		char hi = dot[1 + 2 * i], lo = dot[2 + 2 * i];
-		if (!((hi >= '0' && hi <= '9') || (hi >= 'a' && hi <= 'f')) ||
-		    !((lo >= '0' && lo <= '9') || (lo >= 'a' && lo <= 'f')))
+	/* diasctl prints the pin in lowercase hex; accept nothing else. */
+	for (i = 1; i <= PIN_HEX; i++)
+		if (!((dot[i] >= '0' && dot[i] <= '9') ||
+		    (dot[i] >= 'a' && dot[i] <= 'f')))
 			return -1;
-		h[i] = (uint8_t)(((hi <= '9' ? hi - '0' : hi - 'a' + 10) << 4) |
-		    (lo <= '9' ? lo - '0' : lo - 'a' + 10));
-	}
-	memcpy(out, "sha256//", 8);
-	o = 8;
-	for (i = 0; i + 2 < 32; i += 3) {
-		v = (unsigned)h[i] << 16 | (unsigned)h[i + 1] << 8 | h[i + 2];
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = b64[v >> 6 & 63];
-		out[o++] = b64[v & 63];
-	}
-	/* 32 = 30 + 2: one group with padding. */
-	v = (unsigned)h[30] << 16 | (unsigned)h[31] << 8;
-	out[o++] = b64[v >> 18 & 63];
-	out[o++] = b64[v >> 12 & 63];
-	out[o++] = b64[v >> 6 & 63];
-	out[o++] = '=';
-	out[o] = '\0';
-	return 0;
+	hex.data = (unsigned char *)(uintptr_t)(dot + 1);
+	hex.size = PIN_HEX;
+	if (gnutls_hex_decode2(&hex, &raw) < 0 || raw.size != 32 ||
+	    gnutls_base64_encode2(&raw, &b64) < 0)
+		goto done;
+	if (snprintf(out, outlen, "sha256//%.*s", (int)b64.size,
+	    (const char *)b64.data) < (int)outlen)
+		rv = 0;
+done:
+	gnutls_free(raw.data);
+	gnutls_free(b64.data);
+	return rv;
 }
 
 static size_t
