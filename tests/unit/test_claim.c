@@ -24,21 +24,7 @@ static const uint8_t owner_mac[6] = { 0x02, 0xcc, 0, 0, 0, 0x09 };
 static int
 setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	h_setup(h, cfg);
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct harness *h = *state;
-
-	h_teardown(h);
-	free(h);
-	return 0;
+	return h_new(state, cfg);
 }
 
 static void
@@ -492,7 +478,7 @@ test_claim_bound_address_kept_on_conflict_and_counted(void **state)
 	assert_int_equal(h_out(h, 0)->arp.op, 2);
 }
 
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, h_delete)
 
 int
 main(void)

@@ -27,21 +27,7 @@ static const char cfg[] =
 static int
 setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	h_setup(h, cfg);
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct harness *h = *state;
-
-	h_teardown(h);
-	free(h);
-	return 0;
+	return h_new(state, cfg);
 }
 
 /* A SYN offering everything, like Linux's: M S T N W. */
@@ -224,7 +210,7 @@ test_personality_random_picks_a_builtin(void **state)
 	h_teardown(&h);
 }
 
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, h_delete)
 
 int
 main(void)

@@ -29,21 +29,7 @@ static const char cfg[] =
 static int
 setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	h_setup(h, cfg);
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct harness *h = *state;
-
-	h_teardown(h);
-	free(h);
-	return 0;
+	return h_new(state, cfg);
 }
 
 static void
@@ -934,7 +920,7 @@ test_ip_overlapping_fragments_are_dropped(void **state)
 	assert_int_equal(stack_counter(h->st, "frag_dropped"), 1);
 }
 
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, h_delete)
 
 int
 main(void)

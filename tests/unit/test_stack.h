@@ -183,6 +183,33 @@ h_teardown(struct harness *h)
 	free(h->out);
 }
 
+/*
+ * cmocka fixtures: a harness on the heap for each test.  A suite writes
+ *	static int setup(void **state) { return h_new(state, cfg); }
+ * and passes h_delete as the teardown.
+ */
+static inline int
+h_new(void **state, const char *cfg)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return -1;
+	h_setup(h, cfg);
+	*state = h;
+	return 0;
+}
+
+static inline int
+h_delete(void **state)
+{
+	struct harness *h = *state;
+
+	h_teardown(h);
+	free(h);
+	return 0;
+}
+
 /* Advance the fake clock by ms, running timers as the engine would. */
 static inline void
 h_advance(struct harness *h, uint64_t ms)

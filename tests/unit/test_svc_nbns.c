@@ -22,21 +22,7 @@ static const char cfg[] =
 static int
 setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	h_setup(h, cfg);
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct harness *h = *state;
-
-	h_teardown(h);
-	free(h);
-	return 0;
+	return h_new(state, cfg);
 }
 
 /* A name query as nmblookup sends it: RFC 1002 §4.2.12. */
@@ -197,7 +183,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, h_delete)
 		T(test_nbns_name_query_for_own_name_is_answered),
 		T(test_nbns_other_names_are_recorded_not_answered),
 		T(test_nbns_node_status_lists_windows_names),

@@ -32,21 +32,7 @@ static const char cfg[] =
 static int
 setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	h_setup(h, cfg);
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct harness *h = *state;
-
-	h_teardown(h);
-	free(h);
-	return 0;
+	return h_new(state, cfg);
 }
 
 /* snmpget -v1 -c public VH sysDescr.0 sysName.0 */
@@ -272,7 +258,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, h_delete)
 		T(test_snmp_v1_get_answers_sysdescr_and_sysname),
 		T(test_snmp_v2c_getnext_walks_to_uptime),
 		T(test_snmp_v2c_unknown_object_is_nosuchobject),

@@ -24,21 +24,7 @@ static const char cfg[] =
 static int
 setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	h_setup(h, cfg);
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct harness *h = *state;
-
-	h_teardown(h);
-	free(h);
-	return 0;
+	return h_new(state, cfg);
 }
 
 /* Nothing the stack sent went anywhere but back to the client. */
@@ -316,7 +302,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, h_delete)
 		T(test_socks4_connect_is_recorded_and_granted),
 		T(test_socks4a_names_the_host),
 		T(test_socks5_connect_by_name),
