@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -645,6 +646,51 @@ test_event_payload_roundtrips_every_length(void **state)
 		"\"ts\":0,\"conn\":1,\"service\":\"http\",\"type\":\"request\"," \
 		"\"fields\":" fields "}"
 
+/* The encoder writes JSON itself; its bytes must stay jansson's compact
+ * form for every character class a value can hold, so decode -> encode
+ * is stable whichever side produced a line. */
+static void
+test_event_encoder_writes_what_jansson_writes(void **state)
+{
+	static const char *values[] = {
+		"plain", "", "quote\" back\\slash /slash",
+		"\x01\x02\x07\b\t\n\x0b\f\r\x1b\x1f end", "del \x7f",
+		"utf8 \xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x98\x80",
+	};
+	struct event e;
+	struct buf b;
+	json_t *root;
+	json_error_t jerr;
+	char *dump, key[8];
+	size_t i;
+
+	(void)state;
+	event_init(&e, EVENT_SERVICE);
+	strlcpy(e.sensor, "s1", sizeof(e.sensor));
+	e.seq = 9;
+	e.ts = 1700000000123456;
+	e.u.service.conn = 3;
+	strlcpy(e.u.service.service, "telnet", sizeof(e.u.service.service));
+	strlcpy(e.u.service.type, "command", sizeof(e.u.service.type));
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		snprintf(key, sizeof(key), "k%zu", i);
+		assert_int_equal(event_add_field(&e, key, values[i],
+		    strlen(values[i])), 0);
+	}
+	buf_init(&b, EVENT_LINE_MAX + 1);
+	encode(&e, &b);
+	root = json_loadb((const char *)b.data, b.len, 0, &jerr);
+	assert_non_null(root);
+	dump = json_dumps(root, JSON_COMPACT);
+	assert_non_null(dump);
+	b.data[--b.len] = '\0';		/* the newline */
+	assert_string_equal(dump, (const char *)b.data);
+	free(dump);
+	json_decref(root);
+	buf_free(&b);
+	event_clear(&e);
+}
+
 static void
 test_event_service_fields_keep_order_and_limits(void **state)
 {
@@ -954,6 +1000,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_event_matches_golden_lines),
+		cmocka_unit_test(test_event_encoder_writes_what_jansson_writes),
 		cmocka_unit_test(test_event_roundtrip_every_kind),
 		cmocka_unit_test(test_event_equal_notices_every_difference),
 		cmocka_unit_test(test_event_rejects_seq_above_int64),
