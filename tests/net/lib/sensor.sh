@@ -7,7 +7,7 @@
 #                              engine runs
 #   sensor_stop                SIGTERM, wait; sets $sensor_rc
 #   sensor_child NAME          pid of the engine, capture or shipper
-#   sensor_events              cat the stub shipper's events.ndjson
+#   sensor_events              every event the sensor spooled, one line each
 #
 # DIAS_SENSOR overrides the binary (default $DIAS_BUILD/sensor/dias-sensor).
 
@@ -83,6 +83,13 @@ sensor_wait() {
 	lab_pids=${lab_pids//$sensor_pid/}
 }
 
+# From the durable spool (read-only, tests/tools/spool_cat), or from the
+# stub shipper's events.ndjson before the spool existed.  Events acked by
+# a server are gone from the spool: tests with a server ask the store.
 sensor_events() {
-	cat "$sensor_dir/spool/events.ndjson" 2>/dev/null
+	if [ -e "$sensor_dir/spool/events.ndjson" ]; then
+		cat "$sensor_dir/spool/events.ndjson"
+	elif [ -d "$sensor_dir/spool" ]; then
+		"$DIAS_BUILD/tests/spool_cat" "$sensor_dir/spool"
+	fi 2>/dev/null
 }
