@@ -239,7 +239,8 @@ change_dir(struct ftp *c, const uint8_t *a, size_t n)
 	size_t i = 0, w, len;
 	char *slash;
 
-	if (n > 0 && a[0] == '/')
+	/* Built without the root's slash: "" is "/". */
+	if ((n > 0 && a[0] == '/') || strcmp(c->cwd, "/") == 0)
 		p[0] = '\0';
 	else
 		strlcpy(p, c->cwd, sizeof(p));

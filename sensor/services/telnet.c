@@ -246,15 +246,22 @@ fetch_url(const struct tok *prog, const struct tok *tk, size_t n,
 				    tk[i].p);
 				return strlen(url);
 			}
-		for (i = 1; i < n; i++)
+		/* Without a scheme: the first word that is not an option
+		 * or an option's value. */
+		for (i = 1; i < n; i++) {
+			if (tk[i].n == 2 && tk[i].p[0] == '-' &&
+			    memchr(tok_is(prog, "wget") ? "OoPUtT" : "ouAHXde",
+			    tk[i].p[1], 7) != NULL) {
+				i++;
+				continue;
+			}
 			if (tk[i].n > 0 && tk[i].p[0] != '-' &&
-			    memchr(tk[i].p, '.', tk[i].n) != NULL &&
-			    (i == 1 || tk[i - 1].n != 2 ||
-			    tk[i - 1].p[0] != '-')) {
+			    memchr(tk[i].p, '.', tk[i].n) != NULL) {
 				snprintf(url, cap, "http://%.*s",
 				    (int)tk[i].n, tk[i].p);
 				return strlen(url);
 			}
+		}
 		return 0;
 	}
 	if (tok_is(prog, "tftp")) {
