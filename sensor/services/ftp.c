@@ -362,13 +362,17 @@ transfer(struct flow *f, struct ftp *c, enum ftp_op op, const uint8_t *a,
     size_t n)
 {
 	struct flow *df;
+	size_t i;
 
 	if (op == OP_STOR) {
 		if (n == 0)
 			return reply(f, "553 Could not create file.\r\n");
 		if (n > FTP_PATH_MAX)
 			n = FTP_PATH_MAX;
-		memcpy(c->name, a, n);
+		/* The upload's name: printable ASCII, as http's is. */
+		for (i = 0; i < n; i++)
+			c->name[i] = a[i] >= ' ' && a[i] < 0x7f ? (char)a[i] :
+			    '?';
 		c->name[n] = '\0';
 	}
 	if (c->port_mode) {

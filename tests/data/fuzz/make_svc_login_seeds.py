@@ -26,6 +26,8 @@ put("svc_ftp", "stor_first", 0x80, b"USER anonymous\r\nPASS x\r\nPASV\r\n"
 put("svc_ftp", "port", 1, b"USER ftp\r\nPASS x\r\nPORT 192,0,2,1,0,80\r\n"
     b"LIST\r\nEPRT |2|2001:db8::1|21|\r\nEPRT |1|bad\r\nRETR x\r\n"
     b"STOU\r\nAPPE y\r\nNLST\r\nABOR\r\n")
+put("svc_ftp", "stor_binary_name", 0, b"USER a\r\nPASS b\r\nPASV\r\n"
+    b"STOR \xff\xfe\x01.exe\r\n#x")
 put("svc_ftp", "long", 0x3f, b"USER " + b"A" * 3000 + b"\r\nPASS x\r\n")
 put("svc_ftp", "brute", 0x10, b"".join(b"USER root\r\nPASS %d\r\n" % i
     for i in range(12)))
