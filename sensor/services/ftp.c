@@ -231,19 +231,21 @@ command_event(struct flow *f, const uint8_t *cmd, size_t clen,
 	vconn_event_emit(f, &ev);
 }
 
-/* CWD: the new directory, kept normalised ("/a/b"), bounded. */
+/* A path the client names, from the working directory: normalised
+ * ("/a/b"), bounded, printable, no quotes (it is echoed in 257 replies
+ * and names uploads). */
 static void
-change_dir(struct ftp *c, const uint8_t *a, size_t n)
+resolve(const char *cwd, const uint8_t *a, size_t n, char *out, size_t cap)
 {
 	char p[FTP_PATH_MAX + 1];
 	size_t i = 0, w, len;
 	char *slash;
 
 	/* Built without the root's slash: "" is "/". */
-	if ((n > 0 && a[0] == '/') || strcmp(c->cwd, "/") == 0)
+	if ((n > 0 && a[0] == '/') || strcmp(cwd, "/") == 0)
 		p[0] = '\0';
 	else
-		strlcpy(p, c->cwd, sizeof(p));
+		strlcpy(p, cwd, sizeof(p));
 	while (i < n) {
 		while (i < n && a[i] == '/')
 			i++;
@@ -266,11 +268,11 @@ change_dir(struct ftp *c, const uint8_t *a, size_t n)
 	}
 	if (p[0] == '\0')
 		strlcpy(p, "/", sizeof(p));
-	/* No quotes, no controls: it is echoed in 257 replies. */
 	for (i = 0; p[i] != '\0'; i++)
-		if ((unsigned char)p[i] < ' ' || p[i] == '"' || p[i] == 0x7f)
+		if ((unsigned char)p[i] < ' ' || (unsigned char)p[i] >= 0x7f ||
+		    p[i] == '"')
 			p[i] = '_';
-	strlcpy(c->cwd, p, sizeof(c->cwd));
+	strlcpy(out, p, cap);
 }
 
 static int
@@ -362,18 +364,12 @@ transfer(struct flow *f, struct ftp *c, enum ftp_op op, const uint8_t *a,
     size_t n)
 {
 	struct flow *df;
-	size_t i;
 
 	if (op == OP_STOR) {
 		if (n == 0)
 			return reply(f, "553 Could not create file.\r\n");
-		if (n > FTP_PATH_MAX)
-			n = FTP_PATH_MAX;
-		/* The upload's name: printable ASCII, as http's is. */
-		for (i = 0; i < n; i++)
-			c->name[i] = a[i] >= ' ' && a[i] < 0x7f ? (char)a[i] :
-			    '?';
-		c->name[n] = '\0';
+		/* The upload is named by its full path. */
+		resolve(c->cwd, a, n, c->name, sizeof(c->name));
 	}
 	if (c->port_mode) {
 		c->port_mode = 0;
@@ -455,9 +451,10 @@ command(struct flow *f, void *arg, const uint8_t *line, size_t len,
 	if (word_eq(line, clen, "CWD") || word_eq(line, clen, "XCWD") ||
 	    word_eq(line, clen, "CDUP")) {
 		if (word_eq(line, clen, "CDUP"))
-			change_dir(c, (const uint8_t *)"..", 2);
+			resolve(c->cwd, (const uint8_t *)"..", 2, c->cwd,
+			    sizeof(c->cwd));
 		else
-			change_dir(c, a, alen);
+			resolve(c->cwd, a, alen, c->cwd, sizeof(c->cwd));
 		return reply(f, iis ? "250 CWD command successful.\r\n" :
 		    "250 Directory successfully changed.\r\n");
 	}

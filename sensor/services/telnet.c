@@ -3,8 +3,12 @@
  * template's OS (a Linux getty, the Microsoft Telnet Service, a Cisco
  * router's "User Access Verification", a BusyBox device).
  *
- * telnet (23) opens with RFC 854/855 option negotiation: WILL ECHO and
- * SGA, DO TTYPE (RFC 1091) and NAWS (RFC 1073).  The client's requests
+ * telnet (23) opens with RFC 854/855 option negotiation as the real
+ * daemon does (netkit's DO TTYPE, TSPEED, XDISPLOC, NEW-ENVIRON, then
+ * WILL ECHO and SGA once the client answers; Microsoft's WILL ECHO, SGA,
+ * BINARY with DO NEW-ENVIRON, NAWS, BINARY; IOS's WILL ECHO, SGA, DO
+ * TTYPE, NAWS), TTYPE (RFC 1091) and NAWS (RFC 1073) subnegotiations
+ * read.  The client's requests
  * are answered so that no loop can start (a request is answered only if
  * it changes the option's state, RFC 854's rule), subnegotiations are
  * bounded, IAC IAC is a data 0xff.  login (2323, or anywhere) is the
@@ -46,7 +50,8 @@
 #define AYT	246
 #define IP	244
 #define SE	240
-/* Options: RFC 857, 858, 1091, 1073 */
+/* Options: RFC 856, 857, 858, 1091, 1073 */
+#define OPT_BINARY	0
 #define OPT_ECHO	1
 #define OPT_SGA		3
 #define OPT_TTYPE	24
@@ -63,39 +68,71 @@ enum tel_style { STYLE_LINUX, STYLE_BUSYBOX, STYLE_WINDOWS, STYLE_ROUTER };
 struct tel_flavour {
 	const char	*pattern;
 	enum tel_style	 style;
+	/* telnet's opening negotiation, as the real daemon sends it (nmap
+	 * tells telnetds apart by it); with wait set the banner waits for
+	 * the client's first bytes, and later goes out before it. */
+	const char	*offer;
+	size_t		 offer_len;
+	const char	*later;
+	size_t		 later_len;
+	int		 wait;
 	const char	*banner;	/* before the first prompt */
 	const char	*uname;		/* uname -a after "Linux HOST " */
 	const char	*version;	/* ver, show version */
 };
 
+/* A byte string and its length (options include BINARY, 0). */
+#define B(s)	s, sizeof(s) - 1
+/* IAC DO TTYPE, TSPEED, XDISPLOC, NEW-ENVIRON; later WILL ECHO, SGA */
+#define NETKIT	B("\xff\xfd\x18\xff\xfd\x20\xff\xfd\x23\xff\xfd\x27"), \
+		B("\xff\xfb\x01\xff\xfb\x03"), 1
+/* IAC WILL ECHO, SGA, DO NEW-ENVIRON, NAWS, BINARY, WILL BINARY */
+#define MS2000	B("\xff\xfb\x01\xff\xfb\x03\xff\xfd\x27\xff\xfd\x1f" \
+		"\xff\xfd\x00\xff\xfb\x00"), B(""), 0
+/* the same after IAC DO AUTHENTICATION */
+#define MSXP	B("\xff\xfd\x25\xff\xfb\x01\xff\xfb\x03\xff\xfd\x27" \
+		"\xff\xfd\x1f\xff\xfd\x00\xff\xfb\x00"), B(""), 0
+/* IAC WILL ECHO, SGA, DO TTYPE, NAWS */
+#define IOS	B("\xff\xfb\x01\xff\xfb\x03\xff\xfd\x18\xff\xfd\x1f"), \
+		B(""), 1
+/* IAC DO ECHO, NAWS, LFLOW, WILL ECHO, SGA */
+#define BUSYBOX	B("\xff\xfd\x01\xff\xfd\x1f\xff\xfd\x21\xff\xfb\x01" \
+		"\xff\xfb\x03"), B(""), 0
+
 static const struct tel_flavour flavours[] = {
-	{ "*windows*xp*", STYLE_WINDOWS,
+	{ "*windows*xp*", STYLE_WINDOWS, MSXP,
 	    "Welcome to Microsoft Telnet Service \r\n\r\n", NULL,
 	    "Microsoft Windows XP [Version 5.1.2600]" },
-	{ "*windows*", STYLE_WINDOWS,
+	{ "*windows*", STYLE_WINDOWS, MS2000,
 	    "Welcome to Microsoft Telnet Service \r\n\r\n", NULL,
 	    "Microsoft Windows 2000 [Version 5.00.2195]" },
-	{ "*microsoft*", STYLE_WINDOWS,
+	{ "*microsoft*", STYLE_WINDOWS, MS2000,
 	    "Welcome to Microsoft Telnet Service \r\n\r\n", NULL,
 	    "Microsoft Windows 2000 [Version 5.00.2195]" },
-	{ "*cisco*", STYLE_ROUTER, "\r\n\r\nUser Access Verification\r\n\r\n",
+	{ "*cisco*", STYLE_ROUTER, IOS,
+	    "\r\n\r\nUser Access Verification\r\n\r\n",
 	    NULL, "Cisco Internetwork Operating System Software \r\nIOS (tm) "
 	    "C2600 Software (C2600-IK9O3S3-M), Version 12.3(6), RELEASE "
 	    "SOFTWARE (fc3)" },
-	{ "*router*", STYLE_ROUTER, "\r\n\r\nUser Access Verification\r\n\r\n",
+	{ "*router*", STYLE_ROUTER, IOS,
+	    "\r\n\r\nUser Access Verification\r\n\r\n",
 	    NULL, "Cisco Internetwork Operating System Software \r\nIOS (tm) "
 	    "C2600 Software (C2600-IK9O3S3-M), Version 12.3(6), RELEASE "
 	    "SOFTWARE (fc3)" },
-	{ "*switch*", STYLE_ROUTER, "\r\n\r\nUser Access Verification\r\n\r\n",
+	{ "*switch*", STYLE_ROUTER, IOS,
+	    "\r\n\r\nUser Access Verification\r\n\r\n",
 	    NULL, "Cisco Internetwork Operating System Software \r\nIOS (tm) "
 	    "C2950 Software (C2950-I6Q4L2-M), Version 12.1(22)EA4, RELEASE "
 	    "SOFTWARE (fc1)" },
-	{ "*embedded*", STYLE_BUSYBOX, "\r\n", "2.6.36 #1 Thu Jun 13 "
+	{ "*embedded*", STYLE_BUSYBOX, BUSYBOX,
+	    "\r\n", "2.6.36 #1 Thu Jun 13 "
 	    "10:21:25 CST 2013 mips GNU/Linux", "2.6.36" },
-	{ "*linux 2.4*", STYLE_LINUX, "Red Hat Linux release 9 (Shrike)\r\n"
+	{ "*linux 2.4*", STYLE_LINUX, NETKIT,
+	    "Red Hat Linux release 9 (Shrike)\r\n"
 	    "Kernel 2.4.20-8 on an i686\r\n", "2.4.20-8 #1 Thu Mar "
 	    "13 17:54:28 EST 2003 i686 i686 i386 GNU/Linux", "2.4.20-8" },
-	{ "*", STYLE_LINUX, "Debian GNU/Linux 6.0\r\n",
+	{ "*", STYLE_LINUX, NETKIT,
+	    "Debian GNU/Linux 6.0\r\n",
 	    "2.6.32-5-686 #1 SMP Mon Feb 25 01:04:36 UTC 2013 i686 GNU/Linux",
 	    "2.6.32-5-686" },
 };
@@ -106,6 +143,7 @@ enum tel_iac { IN_DATA, IN_IAC, IN_OPT, IN_SB, IN_SB_IAC };
 struct telnet {
 	const struct tel_flavour *fl;
 	uint8_t		 st, in, verb, cr, sbcut;
+	uint8_t		 waiting;	/* for the client before the banner */
 	unsigned	 ncmds;
 	uint16_t	 cols, rows;
 	size_t		 sblen, llen;
@@ -116,6 +154,8 @@ struct telnet {
 	uint8_t		 sb[TEL_SB_MAX];
 	char		 line[TEL_LINE_MAX + 1];
 };
+
+static int	greet(struct flow *, struct telnet *, int);
 
 static int
 say(struct flow *f, const char *s)
@@ -545,8 +585,12 @@ static int
 negotiate(struct flow *f, struct telnet *t, uint8_t verb, uint8_t o)
 {
 	uint8_t *s = &t->opt[o];
-	int ours = o == OPT_ECHO || o == OPT_SGA;
-	int theirs = o == OPT_TTYPE || o == OPT_NAWS || o == OPT_SGA;
+	/* What we do, and what we let the client do: whatever the
+	 * daemon offered or asked, and a few more. */
+	int ours = o == OPT_ECHO || o == OPT_SGA || o == OPT_BINARY ||
+	    (*s & O_US_ASKED);
+	int theirs = o == OPT_TTYPE || o == OPT_NAWS || o == OPT_SGA ||
+	    o == OPT_BINARY || (*s & O_HIM_ASKED);
 
 	switch (verb) {
 	case DO:
@@ -676,6 +720,8 @@ telnet_data(struct flow *f, void *state, const uint8_t *d, size_t len)
 	uint8_t c;
 	int rc = 0;
 
+	if (t->waiting && len > 0 && greet(f, t, 1) == -1)
+		return -1;
 	for (i = 0; i < len && rc == 0 && t->st != ST_DONE; i++) {
 		c = d[i];
 		switch (t->in) {
@@ -734,31 +780,63 @@ telnet_data(struct flow *f, void *state, const uint8_t *d, size_t len)
 	return rc == -1 ? -1 : 0;
 }
 
+/* Note what we offered (WILL) and asked for (DO) in b. */
+static void
+asked(struct telnet *t, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		if (b[i] != IAC)
+			break;
+		if (b[i + 1] == WILL)
+			t->opt[b[i + 2]] |= O_US_ASKED;
+		else if (b[i + 1] == DO)
+			t->opt[b[i + 2]] |= O_HIM_ASKED;
+	}
+}
+
+/* The rest of the opening: what the daemon sends once the client has
+ * answered, the banner, the first prompt. */
+static int
+greet(struct flow *f, struct telnet *t, int negotiating)
+{
+	const struct tel_flavour *fl = t->fl;
+
+	t->waiting = 0;
+	if (negotiating && fl->later_len > 0) {
+		asked(t, (const uint8_t *)fl->later, fl->later_len);
+		if (vconn_send(f, fl->later, fl->later_len) == -1)
+			return -1;
+	}
+	if (say(f, fl->banner) == -1)
+		return -1;
+	return prompt(f, t);
+}
+
 static int
 open_common(struct flow *f, void **state, int negotiating)
 {
-	static const uint8_t offer[] = { IAC, WILL, OPT_ECHO, IAC, WILL,
-	    OPT_SGA, IAC, DO, OPT_TTYPE, IAC, DO, OPT_NAWS };
+	const struct tel_flavour *fl;
 	struct telnet *t;
 
 	if ((t = vconn_alloc(f, sizeof(*t))) == NULL)
 		return -1;
 	*state = t;
-	t->fl = vconn_flavour(f, flavours, sizeof(flavours) /
+	t->fl = fl = vconn_flavour(f, flavours, sizeof(flavours) /
 	    sizeof(flavours[0]), sizeof(flavours[0]));
 	vconn_hostname(f, t->host, sizeof(t->host),
-	    t->fl->style == STYLE_WINDOWS);
-	if (negotiating) {
-		t->opt[OPT_ECHO] = O_US_ASKED;
-		t->opt[OPT_SGA] = O_US_ASKED;
-		t->opt[OPT_TTYPE] = O_HIM_ASKED;
-		t->opt[OPT_NAWS] = O_HIM_ASKED;
-		if (vconn_send(f, offer, sizeof(offer)) == -1)
-			return -1;
-	}
-	if (say(f, t->fl->banner) == -1)
+	    fl->style == STYLE_WINDOWS);
+	if (!negotiating)
+		return greet(f, t, 0);
+	asked(t, (const uint8_t *)fl->offer, fl->offer_len);
+	if (vconn_send(f, fl->offer, fl->offer_len) == -1)
 		return -1;
-	return prompt(f, t);
+	if (fl->wait) {
+		t->waiting = 1;
+		return 0;
+	}
+	return greet(f, t, 1);
 }
 
 static int

@@ -177,9 +177,11 @@ test_ftp_stor_through_pasv_is_an_upload(void **state)
 	cmd(h, &c, "EPSV\r\n", "229 Entering Extended Passive Mode (|||");
 	port = (uint16_t)strtoul(strstr(s_text(&c), "|||") + 3, NULL, 10);
 	assert_true(port >= 1025 && port <= 5000);
-	/* STOR before the connection: the reply waits for it. */
+	/* STOR before the connection: the reply waits for it.  The upload
+	 * is named by its path from the working directory. */
+	cmd(h, &c, "CWD /incoming/sub\r\n", "250 CWD command successful.");
 	s_reset_got(&c);
-	s_sends(h, &c, "STOR /incoming/x.exe\r\n");
+	s_sends(h, &c, "STOR ../x.exe\r\n");
 	assert_int_equal(c.ngot, 0);
 	s_open_beside(h, &d, &c, WIN, 41008, port);
 	assert_string_equal(s_text(&c), "125 Data connection already open; "
