@@ -516,7 +516,6 @@ static const struct vservice *const services[] = {
 	&vservice_record,
 	&vservice_banner_record,
 	&vservice_ftp,
-	&vservice_ftp_data,
 	&vservice_telnet,
 	&vservice_login,
 	&vservice_smtp,

@@ -196,6 +196,7 @@ extern const struct vservice vservice_mssql;
 extern const struct vservice vservice_record;
 extern const struct vservice vservice_banner_record;
 extern const struct vservice vservice_ftp;
+/* Not configurable: the data connections vconn_expect routes. */
 extern const struct vservice vservice_ftp_data;
 extern const struct vservice vservice_telnet;
 extern const struct vservice vservice_login;

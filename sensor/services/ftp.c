@@ -363,6 +363,7 @@ static int
 transfer(struct flow *f, struct ftp *c, enum ftp_op op, const uint8_t *a,
     size_t n)
 {
+	struct ftp_data *d;
 	struct flow *df;
 
 	if (op == OP_STOR) {
@@ -375,8 +376,10 @@ transfer(struct flow *f, struct ftp *c, enum ftp_op op, const uint8_t *a,
 		c->port_mode = 0;
 		return reply(f, "425 Can't open data connection.\r\n");
 	}
+	/* A data connection that came for this PASV and is still unused. */
 	df = vconn_partner(f);
-	if (df != NULL && vconn_state(df, &vservice_ftp_data) != NULL) {
+	if ((d = vconn_state(df, &vservice_ftp_data)) != NULL &&
+	    d->op == OP_NONE) {
 		c->pending = (uint8_t)op;
 		return data_start(f, c, df);
 	}

@@ -155,6 +155,8 @@ test_ftp_pasv_list_is_sent_over_the_data_connection(void **state)
 	assert_non_null(strstr(s_text(&d), "drwxr-xr-x    2 0        0"));
 	assert_non_null(strstr(s_text(&d), " welcome.msg\r\n"));
 	assert_int_equal(d.fin, 1);
+	/* One transfer per PASV. */
+	cmd(h, &c, "NLST\r\n", "425 Use PORT or PASV first.\r\n");
 	/* One connection per PASV: the port is not open any more. */
 	h_clear_out(h);
 	h_tcp(h, LIN, 41006, port, TH_SYN, 5000, 0, NULL, 0, 0);
