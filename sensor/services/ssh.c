@@ -3,9 +3,10 @@
  * a client to see who answers and for us to see who asks.  Our
  * identification string is the flavour's (OpenSSH 3.9 on old Linux, 5.3
  * on 2.6, 8.4 Debian otherwise, Cisco or Dropbear on devices).  The
- * client's (§4.2) is a "banner" event (proto, software, comments); its
- * first binary packet (§6), SSH_MSG_KEXINIT (§7.1), is a "kexinit" event
- * with the algorithm name-lists it offers and its HASSH (the MD5 of
+ * client's (§4.2) is a "banner" event (proto, software, its product and
+ * version, comments); its first binary packet (§6), SSH_MSG_KEXINIT
+ * (§7.1), is a "kexinit" event with the algorithm name-lists it offers
+ * and its HASSH (the MD5 of
  * "kex;ciphers;macs;compression", client to server).  We send our own
  * KEXINIT after the client's identification, so `ssh -v` shows the
  * exchange and the algorithms it would agree on, then close after the
@@ -190,8 +191,17 @@ ident(struct flow *f, struct ssh *c, const uint8_t *l, size_t n)
 		;
 	vconn_event_init(f, &ev, "ssh", "banner");
 	vconn_field(f, &ev, "proto", l + 4, p - 4);
-	if (p < n)
+	if (p < n) {
 		vconn_field(f, &ev, "software", l + p + 1, s - p - 1);
+		/* "OpenSSH_9.2p1": the product and its version, by the
+		 * convention most implementations follow. */
+		for (i = p + 1; i < s && l[i] != '_'; i++)
+			;
+		if (i < s && i > p + 1) {
+			vconn_field(f, &ev, "product", l + p + 1, i - p - 1);
+			vconn_field(f, &ev, "version", l + i + 1, s - i - 1);
+		}
+	}
 	for (i = s; i < n && l[i] == ' '; i++)
 		;
 	if (i < n)

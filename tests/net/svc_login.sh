@@ -184,7 +184,8 @@ echo "$out" | grep -q "SSH2_MSG_KEXINIT received" && ok "ssh -v: our KEXINIT rec
 echo "     (ssh: $(echo "$out" | grep -E 'kex: algorithm|no matching|Connection closed' | head -2 | tr '\n' ' '))"
 sleep 1.5
 svc_events >"$lab_tmp/svc"
-check "ssh banner event: the client's software" grep -q "^ssh banner proto=2.0 software=OpenSSH_" "$lab_tmp/svc"
+check "ssh banner event: the client's software and version" \
+	grep -q "^ssh banner proto=2.0 software=OpenSSH_.* product=OpenSSH version=[0-9]" "$lab_tmp/svc"
 check "ssh kexinit event: the client's algorithms and HASSH" \
 	sh -c "grep '^ssh kexinit ' '$lab_tmp/svc' | grep -q 'kex=.*curve25519-sha256.* hostkey=.* ciphers=.*aes.* macs=.* compression=none.* hassh=[0-9a-f]\{32\}'"
 

@@ -255,6 +255,60 @@ test_ftp_data_connection_outlives_a_closed_session(void **state)
 	assert_int_equal(stack_counter(h->st, "service_leaks"), 0);
 }
 
+/* A SYN from src to dst:dport; the flags of the first answer. */
+static uint8_t
+syn_from(struct harness *h, const char *src, const char *dst, uint16_t dport)
+{
+	uint8_t mss[2] = { 0x05, 0xb4 };
+	struct pkt p;
+
+	h_clear_out(h);
+	h_ip4pkt(&p, dst, IPPROTO_TCP);
+	h_ip4(p.ip4.src, src);
+	p.layers |= PKT_L_TCP;
+	p.tcp.sport = 42000;
+	p.tcp.dport = dport;
+	p.tcp.seq = 7000;
+	p.tcp.flags = TH_SYN;
+	p.tcp.win = 65535;
+	assert_int_equal(opt_add(&p.tcp.opts, TCPOPT_MSS, mss, 2), 0);
+	h_inpkt(h, &p, 0);
+	assert_true(h->nout > 0);
+	return h->out[0].p.tcp.flags;
+}
+
+static void
+test_ftp_pasv_port_is_the_peers_only_and_expires(void **state)
+{
+	struct harness *h = *state;
+	struct s_conn c;
+	uint16_t port;
+
+	login(h, &c, LIN, 41013, "ftp");
+	cmd(h, &c, "PASV\r\n", "227 ");
+	port = pasv_port(&c, LIN);
+	/* Another source cannot take the session's data connection. */
+	assert_int_equal(syn_from(h, "10.0.0.98", LIN, port), TH_RST | TH_ACK);
+	/* Nor the same peer on another of our addresses. */
+	assert_int_equal(syn_from(h, "10.0.0.99", WIN, port), TH_RST | TH_ACK);
+	/* A new PASV replaces the last: its port is closed again. */
+	cmd(h, &c, "PASV\r\n", "227 ");
+	assert_int_equal(syn_from(h, "10.0.0.99", LIN, port), TH_RST | TH_ACK);
+	port = pasv_port(&c, LIN);
+	/* Past VSERVICE_EXPECT_MS nobody is expected (a NOOP now and then
+	 * keeps the session itself alive). */
+	h_advance(h, 9000);
+	cmd(h, &c, "NOOP\r\n", "200 ");
+	h_advance(h, 9000);
+	cmd(h, &c, "NOOP\r\n", "200 ");
+	h_advance(h, 9000);
+	cmd(h, &c, "NOOP\r\n", "200 ");
+	h_advance(h, 4000);
+	assert_int_equal(syn_from(h, "10.0.0.99", LIN, port), TH_RST | TH_ACK);
+	assert_int_equal(stack_counter(h->st, "expects"), 2);
+	assert_int_equal(stack_counter(h->st, "expects_met"), 0);
+}
+
 static void
 test_ftp_long_lines_are_refused(void **state)
 {
@@ -287,6 +341,7 @@ main(void)
 		T(test_ftp_stor_through_pasv_is_an_upload),
 		T(test_ftp_port_is_recorded_and_never_connected),
 		T(test_ftp_data_connection_outlives_a_closed_session),
+		T(test_ftp_pasv_port_is_the_peers_only_and_expires),
 		T(test_ftp_long_lines_are_refused),
 	};
 

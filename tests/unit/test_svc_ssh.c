@@ -123,6 +123,8 @@ test_ssh_client_banner_and_kexinit_are_recorded(void **state)
 	assert_string_equal(e->u.service.service, "ssh");
 	assert_field(e, "proto", "2.0");
 	assert_field(e, "software", "OpenSSH_9.2p1");
+	assert_field(e, "product", "OpenSSH");
+	assert_field(e, "version", "9.2p1");
 	assert_field(e, "comments", "Debian-2+deb12u3");
 	/* Our KEXINIT: a packet of whole blocks, its lists readable. */
 	assert_true(c.ngot > 6);
