@@ -254,6 +254,9 @@ vservice_expected(struct stack *s, const struct path *pa, uint16_t port,
 	struct expect *e;
 	size_t i;
 
+	/* Every SYN without a flow looks here: keep the table short. */
+	while (s->nexpects > 0 && !expect_live(s, &s->expects[s->nexpects - 1]))
+		s->nexpects--;
 	for (i = 0; i < s->nexpects; i++) {
 		e = &s->expects[i];
 		if (e->port != port || e->af != pa->af || !expect_live(s, e) ||

@@ -579,11 +579,10 @@ listing(struct buf *b, const struct ftp *c, int names_only)
 			    "03-14-06  09:12AM                  214 %s\r\n",
 			    names[i]);
 		else
-			(void)buf_printf(b, i < 2 ?
-			    "drwxr-xr-x    2 0        0            4096 Mar 14  "
-			    "2010 %s\r\n" :
-			    "-rw-r--r--    1 0        0             214 Mar 14  "
-			    "2010 %s\r\n", names[i]);
+			(void)buf_printf(b, i < 2 ? "drwxr-xr-x    2 0        0"
+			    "            4096 Mar 14  2010 %s\r\n" : "-rw-r--r--"
+			    "    1 0        0             214 Mar 14  2010 %s\r\n",
+			    names[i]);
 	}
 }
 

@@ -441,7 +441,8 @@ windows_answer(struct flow *f, struct telnet *t, const struct tok *prog,
 		(void)say(f, "Timeout occurred\r\nConnect request failed\r\n");
 	else
 		(void)vconn_printf(f, "'%.*s' is not recognized as an internal "
-		    "or external command,\r\noperable program or batch file.\r\n",
+		    "or external command,\r\noperable program or batch "
+		    "file.\r\n",
 		    (int)(prog->n > 64 ? 64 : prog->n), prog->p);
 	return 0;
 }
@@ -531,6 +532,11 @@ login_event(struct flow *f, struct telnet *t, const char *pw, size_t n)
 	vconn_event_emit(f, &ev);
 }
 
+static const char ms_welcome[] =
+    "\r\n*===============================================================\r\n"
+    "Welcome to Microsoft Telnet Server.\r\n"
+    "*===============================================================\r\n";
+
 /* A complete line in t->line. */
 static int
 line_done(struct flow *f, struct telnet *t)
@@ -557,13 +563,11 @@ line_done(struct flow *f, struct telnet *t)
 		login_event(f, t, t->line, n);
 		t->st = ST_SHELL;
 		if (t->fl->style == STYLE_WINDOWS)
-			(void)say(f, "\r\n*=========================================="
-			    "=====================\r\nWelcome to Microsoft Telnet "
-			    "Server.\r\n*==================================="
-			    "============================\r\n");
+			(void)say(f, ms_welcome);
 		else if (t->fl->style == STYLE_LINUX)
-			(void)say(f, "\r\nThe programs included with the Debian "
-			    "GNU/Linux system are free software.\r\n\r\n");
+			(void)say(f, "\r\nThe programs included with the "
+			    "Debian GNU/Linux system are free software.\r\n"
+			    "\r\n");
 		break;
 	case ST_SHELL:
 		if (++t->ncmds > TEL_CMDS_MAX ||
