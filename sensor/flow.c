@@ -511,6 +511,25 @@ flow_service_open(struct stack *s, struct flow *f)
 	}
 }
 
+struct flow *
+flow_by_index(struct stack *s, uint32_t idx, uint64_t conn)
+{
+	struct flow *f;
+
+	if (idx == 0 || idx > s->fresh)
+		return NULL;
+	f = &s->flows[idx - 1];
+	if (!f->in_use || f->ended || f->conn != conn)
+		return NULL;
+	return f;
+}
+
+uint32_t
+flow_index(struct stack *s, const struct flow *f)
+{
+	return fidx(s, f);
+}
+
 void
 flow_end_event(struct stack *s, struct flow *f, int reason)
 {

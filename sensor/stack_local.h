@@ -76,6 +76,9 @@
 	X(SERVICE_BUDGET, "service_budget")				\
 	X(SERVICE_LEAKS, "service_leaks")				\
 	X(UPLOADS, "uploads")						\
+	X(EXPECTS, "expects")						\
+	X(EXPECTS_MET, "expects_met")					\
+	X(EXPECTS_FULL, "expects_full")					\
 	X(UPLOAD_BYTES, "upload_bytes")					\
 	X(EVENTS, "events")
 
@@ -191,6 +194,9 @@ struct flow {
 	uint8_t		 svc_open;
 	size_t		 svc_mem;		/* charged to VSERVICE_BUDGET */
 	const char	*svc_arg;		/* the conf's, or NULL */
+	uint32_t	 partner;		/* pool index + 1 of the flow
+						   vconn_expect paired it with */
+	uint64_t	 partner_conn;		/* ... while its conn is this */
 	uint64_t	 conn;
 	uint64_t	 first, last;
 	uint64_t	 pkts_in, pkts_out, bytes_in, bytes_out;
@@ -233,6 +239,23 @@ struct claim {
 	uint8_t		 mac[6];	/* ours for it */
 	uint8_t		 owner[6];	/* INUSE: theirs */
 	uint64_t	 since;
+};
+
+/*
+ * A connection a service expects (vconn_expect: FTP passive mode): the
+ * peer's next SYN to port on our address goes to svc, paired with the
+ * flow that asked.  A slot is free when due has passed or the asking
+ * flow is gone.
+ */
+#define STACK_EXPECTS	256
+struct expect {
+	uint64_t		 due;
+	uint64_t		 conn;		/* the asking flow's */
+	uint32_t		 flow;		/* its pool index + 1 */
+	uint16_t		 port;
+	uint8_t			 af;
+	uint8_t			 our_ip[16], peer_ip[16];
+	const struct vservice	*svc;
 };
 
 struct srcrate {
@@ -278,6 +301,8 @@ struct stack {
 	size_t				 nvhosts, vcap;
 
 	size_t				 svc_mem;	/* all flows' */
+	struct expect			 expects[STACK_EXPECTS];
+	size_t				 nexpects;	/* slots ever used */
 	uint64_t			 ctr[CTR_MAX];
 	uint64_t			 anom[ANOM_MAX];
 	uint64_t			 limit_logged[LIMIT_MAX];
@@ -348,6 +373,15 @@ void		 flow_oneshot(struct stack *, uint8_t proto,
 		    struct vhost *, uint8_t flags, size_t inbytes,
 		    size_t outbytes, int outpkts, int reason);
 void		 flow_service_open(struct stack *, struct flow *);
+/* The flow at pool index i + 1 if it is still conn and not ended. */
+struct flow	*flow_by_index(struct stack *, uint32_t idx, uint64_t conn);
+uint32_t	 flow_index(struct stack *, const struct flow *);
+
+/* vservice.c: a SYN to pa's our_ip:port that a service expects; its
+ * service, and the asking flow's index and conn; 0 if none. */
+int		 vservice_expected(struct stack *, const struct path *,
+		    uint16_t port, const struct vservice **, uint32_t *idx,
+		    uint64_t *conn);
 
 /* vhost.c */
 /* The template answering for dst (dynamic rules resolved against src and

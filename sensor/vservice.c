@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,109 @@ vconn_upload(struct flow *f, const char *name, const uint8_t *data,
 	return 0;
 }
 
+static int
+expect_live(struct stack *s, const struct expect *e)
+{
+	return e->svc != NULL && e->due > s->now &&
+	    flow_by_index(s, e->flow, e->conn) != NULL;
+}
+
+uint16_t
+vconn_expect(struct flow *f, const struct vservice *svc, uint16_t lo,
+    uint16_t hi)
+{
+	struct stack *s = f->stack;
+	struct expect *e, *slot = NULL;
+	const struct template *t = f->vh != NULL ? f->vh->tmpl : NULL;
+	uint32_t idx = flow_index(s, f);
+	uint16_t port = 0;
+	size_t i;
+	int try, clash;
+
+	if (t == NULL || lo == 0 || hi < lo)
+		return 0;
+	for (i = 0; i < s->nexpects; i++) {
+		e = &s->expects[i];
+		if (e->svc != NULL && e->flow == idx && e->conn == f->conn)
+			e->svc = NULL;		/* replaced */
+		if (slot == NULL && !expect_live(s, e))
+			slot = e;
+	}
+	if (slot == NULL) {
+		if (s->nexpects == STACK_EXPECTS) {
+			CTR(s, EXPECTS_FULL);
+			return 0;
+		}
+		slot = &s->expects[s->nexpects++];
+	}
+	for (try = 0; try < 16 && port == 0; try++) {
+		port = (uint16_t)(lo + stack_rand(s) % ((uint32_t)hi - lo + 1));
+		/* A configured port keeps its own service. */
+		if (template_action(t, PROTO_TCP, port) !=
+		    &t->defaults[PROTO_TCP])
+			port = 0;
+		for (i = 0, clash = 0; port != 0 && i < s->nexpects; i++) {
+			e = &s->expects[i];
+			if (e != slot && expect_live(s, e) && e->port == port &&
+			    memcmp(e->our_ip, f->path.our_ip, 16) == 0)
+				clash = 1;
+		}
+		if (clash)
+			port = 0;
+	}
+	if (port == 0)
+		return 0;
+	slot->due = s->now + (uint64_t)VSERVICE_EXPECT_MS * 1000;
+	slot->conn = f->conn;
+	slot->flow = idx;
+	slot->port = port;
+	slot->af = f->path.af;
+	memcpy(slot->our_ip, f->path.our_ip, 16);
+	memcpy(slot->peer_ip, f->path.peer_ip, 16);
+	slot->svc = svc;
+	CTR(s, EXPECTS);
+	return port;
+}
+
+int
+vservice_expected(struct stack *s, const struct path *pa, uint16_t port,
+    const struct vservice **svc, uint32_t *idx, uint64_t *conn)
+{
+	struct expect *e;
+	size_t i;
+
+	/* Every SYN without a flow looks here: keep the table short. */
+	while (s->nexpects > 0 && !expect_live(s, &s->expects[s->nexpects - 1]))
+		s->nexpects--;
+	for (i = 0; i < s->nexpects; i++) {
+		e = &s->expects[i];
+		if (e->port != port || e->af != pa->af || !expect_live(s, e) ||
+		    memcmp(e->our_ip, pa->our_ip, 16) != 0 ||
+		    memcmp(e->peer_ip, pa->peer_ip, 16) != 0)
+			continue;
+		*svc = e->svc;
+		*idx = e->flow;
+		*conn = e->conn;
+		e->svc = NULL;		/* met: one connection per ask */
+		return 1;
+	}
+	return 0;
+}
+
+struct flow *
+vconn_partner(const struct flow *f)
+{
+	return flow_by_index(f->stack, f->partner, f->partner_conn);
+}
+
+void *
+vconn_state(const struct flow *f, const struct vservice *svc)
+{
+	if (f == NULL || f->svc != svc || !f->svc_open)
+		return NULL;
+	return f->svc_state;
+}
+
 /* Charge n bytes to f and to the stack; -1 (counted) past either. */
 static int
 charge(struct flow *f, size_t n)
@@ -279,6 +383,84 @@ vconn_close(struct flow *f)
 		vtcp_close(f->stack, f);
 }
 
+int
+vconn_printf(struct flow *f, const char *fmt, ...)
+{
+	char b[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= sizeof(b))
+		n = sizeof(b) - 1;
+	return vconn_send(f, b, (size_t)n);
+}
+
+const void *
+vconn_flavour(const struct flow *f, const void *table, size_t n, size_t size)
+{
+	const char *os = vconn_os(f), *pat;
+	const uint8_t *e = table;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++, e += size) {
+		memcpy(&pat, e, sizeof(pat));
+		if (fnmatch(pat, os, FNM_CASEFOLD) == 0)
+			return e;
+	}
+	return (const uint8_t *)table + (n - 1) * size;
+}
+
+int
+vconn_lines(struct flow *f, struct buf *in, uint8_t *skip, const uint8_t *d,
+    size_t len, vconn_line_fn fn, void *arg)
+{
+	const uint8_t *nl;
+	size_t n, take;
+	int rc, toolong;
+
+	while (len > 0) {
+		nl = memchr(d, '\n', len);
+		n = nl != NULL ? (size_t)(nl - d) + 1 : len;
+		if (*skip) {
+			/* The tail of a line already cut. */
+			if (nl != NULL)
+				*skip = 0;
+			d += n;
+			len -= n;
+			continue;
+		}
+		take = n;
+		toolong = 0;
+		if (take > in->max - in->len) {
+			take = in->max - in->len;
+			toolong = 1;
+		}
+		(void)buf_add(in, d, take);
+		d += n;
+		len -= n;
+		if (!toolong && nl == NULL)
+			break;		/* wait for the rest */
+		if (toolong && nl == NULL)
+			*skip = 1;
+		n = in->len;
+		if (!toolong) {
+			n--;		/* the LF */
+			if (n > 0 && in->data[n - 1] == '\r')
+				n--;
+		}
+		rc = fn(f, arg, in->data, n, toolong);
+		buf_reset(in);
+		if (rc != 0)
+			return rc == -1 ? -1 : 0;
+	}
+	return 0;
+}
+
 static int
 echo_data(struct flow *f, void *state, const uint8_t *d, size_t len)
 {
@@ -336,6 +518,11 @@ static const struct vservice *const services[] = {
 	&vservice_mssql,
 	&vservice_record,
 	&vservice_banner_record,
+	&vservice_ftp,
+	&vservice_telnet,
+	&vservice_login,
+	&vservice_smtp,
+	&vservice_ssh,
 };
 
 /* The name is the action's first word; the rest is vconn_arg. */

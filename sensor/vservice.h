@@ -74,6 +74,33 @@ void		 vconn_local(const struct flow *, uint8_t mac[6],
 /* The sensor's own monotonic clock, µs (the stack's fake one in tests). */
 uint64_t	 vconn_now_us(const struct flow *);
 
+/* vconn_send of a formatted answer (at most 1024 bytes). */
+int		 vconn_printf(struct flow *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/*
+ * The flavour for the template's OS: table holds n entries of size
+ * bytes, each beginning with a `const char *` fnmatch pattern matched
+ * case-folded against vconn_os; the first match, or the last entry
+ * (which should be "*").
+ */
+const void	*vconn_flavour(const struct flow *, const void *table,
+		    size_t n, size_t size);
+
+/*
+ * Line-oriented protocols (FTP, SMTP): stream bytes are gathered in in
+ * (its max is the longest line kept) and every complete line, its LF and
+ * any CR before it cut off, goes to fn.  A longer line reaches fn cut to
+ * in's max with toolong set, and the rest of it up to its LF is skipped
+ * (*skip says so between calls).  fn returns 0 to go on, 1 to stop
+ * reading this call's bytes (the service closed), -1 to reset the flow;
+ * vconn_lines returns -1 for -1, else 0.
+ */
+typedef int	(*vconn_line_fn)(struct flow *, void *arg, const uint8_t *,
+		    size_t, int toolong);
+int		 vconn_lines(struct flow *, struct buf *in, uint8_t *skip,
+		    const uint8_t *, size_t, vconn_line_fn, void *arg);
+
 /*
  * Service events: the parsed facts, never raw bytes (the stack records
  * those as payload events).
@@ -115,6 +142,24 @@ int		 vconn_upload(struct flow *, const char *name, const uint8_t *,
 		    size_t);
 
 /*
+ * A second connection from the same peer (FTP passive mode).  The sensor
+ * never connects out, so a service that needs a data channel names a
+ * port on our own address and waits: vconn_expect picks a port in
+ * [lo, hi] that the template does not configure and no one else expects,
+ * and returns it (0: none free, or the table is full: counted).  The
+ * peer's first SYN to it within VSERVICE_EXPECT_MS is accepted whatever
+ * the template says about the port, and served by svc.  One expectation
+ * per flow: asking again replaces the last.  Once it arrives the two
+ * flows are partners: vconn_partner gives each the other while both live
+ * (NULL once either ends), vconn_state a flow's state if it runs svc.
+ */
+#define VSERVICE_EXPECT_MS	30000
+uint16_t	 vconn_expect(struct flow *, const struct vservice *svc,
+		    uint16_t lo, uint16_t hi);
+struct flow	*vconn_partner(const struct flow *);
+void		*vconn_state(const struct flow *, const struct vservice *);
+
+/*
  * The byte budget: everything a service holds for one flow (its state
  * and its buffers) is charged here, so no peer can drive a service to
  * allocate without end.  vconn_alloc is calloc charged to the flow, and
@@ -150,5 +195,12 @@ extern const struct vservice vservice_nbns;
 extern const struct vservice vservice_mssql;
 extern const struct vservice vservice_record;
 extern const struct vservice vservice_banner_record;
+extern const struct vservice vservice_ftp;
+/* Not configurable: the data connections vconn_expect routes. */
+extern const struct vservice vservice_ftp_data;
+extern const struct vservice vservice_telnet;
+extern const struct vservice vservice_login;
+extern const struct vservice vservice_smtp;
+extern const struct vservice vservice_ssh;
 
 #endif

@@ -585,26 +585,40 @@ port_action(struct vhost *vh, uint16_t port)
 	return template_action(vh->tmpl, PROTO_TCP, port);
 }
 
+/* A SYN accepted: by the port's action, or (act NULL) for a service
+ * that expected it, paired with the flow that asked. */
 static void
 tcp_open(struct stack *s, const struct pkt *in, const struct path *pa,
-    struct vhost *vh, const struct action *act)
+    struct vhost *vh, const struct action *act, const struct vservice *svc,
+    uint32_t partner, uint64_t partner_conn)
 {
 	const struct pkt_tcp *th = &in->tcp;
-	struct flow *f;
+	struct flow *f, *pf;
 	struct tcb *tc;
 	uint16_t mss;
 
+	if (act != NULL)
+		svc = flow_service_for(s, act);
 	if ((f = flow_create(s, IPPROTO_TCP, pa, th->dport, th->sport,
-	    vh, flow_service_for(s, act))) == NULL)
+	    vh, svc)) == NULL)
 		return;
-	f->svc_arg = flow_service_arg(act);
+	if (act != NULL)
+		f->svc_arg = flow_service_arg(act);
+	else if ((pf = flow_by_index(s, partner, partner_conn)) != NULL) {
+		/* flow_create may have evicted the asker. */
+		f->partner = partner;
+		f->partner_conn = partner_conn;
+		pf->partner = flow_index(s, f);
+		pf->partner_conn = f->conn;
+		CTR(s, EXPECTS_MET);
+	}
 	f->pkts_in = 1;
 	f->flags_seen = th->flags;
 	f->bytes_in = in->payload_len;
 	tc = &f->tcb;
 	buf_init(&tc->snd, SNDBUF_MAX);
 	tc->state = TCPS_SYN_RCVD;
-	tc->tarpit = (act->flags & ACTION_F_TARPIT) != 0;
+	tc->tarpit = act != NULL && (act->flags & ACTION_F_TARPIT) != 0;
 	tc->irs = th->seq;
 	tc->rcv_nxt = th->seq + 1;
 	tc->iss = vhost_isn(s, vh);
@@ -645,8 +659,11 @@ tcp_listen(struct stack *s, const struct pkt *in, const struct path *pa,
 	const struct pkt_tcp *th = &in->tcp;
 	const struct action *act = port_action(vh, th->dport);
 	const struct pers_resp *r;
+	const struct vservice *svc;
 	enum pers_probe probe;
 	uint8_t fl = th->flags;
+	uint64_t pconn;
+	uint32_t pidx;
 	int closed;
 
 	if ((fl & (TH_SYN | TH_RST)) == (TH_SYN | TH_RST)) {
@@ -656,6 +673,12 @@ tcp_listen(struct stack *s, const struct pkt *in, const struct path *pa,
 	}
 	if (fl & TH_RST)
 		return;		/* a reset is never answered */
+	/* A data connection a service announced (FTP PASV). */
+	if ((fl & (TH_SYN | TH_ACK | TH_FIN)) == TH_SYN &&
+	    vservice_expected(s, pa, th->dport, &svc, &pidx, &pconn)) {
+		tcp_open(s, in, pa, vh, NULL, svc, pidx, pconn);
+		return;
+	}
 	if (act->kind == ACTION_FILTERED) {
 		if (fl & TH_SYN)
 			flow_oneshot(s, IPPROTO_TCP, pa, th->dport, th->sport,
@@ -665,7 +688,7 @@ tcp_listen(struct stack *s, const struct pkt *in, const struct path *pa,
 	closed = act->kind == ACTION_CLOSED;
 	if (!closed && (fl & (TH_SYN | TH_ACK)) == TH_SYN) {
 		if (!(fl & TH_FIN) || vh->pers.synfin == SYNFIN_AS_SYN) {
-			tcp_open(s, in, pa, vh, act);
+			tcp_open(s, in, pa, vh, act, NULL, 0, 0);
 			return;
 		}
 		if (vh->pers.synfin == SYNFIN_DROP) {

@@ -138,8 +138,10 @@ fz_frame(struct stack *st, uint8_t proto, uint16_t sport, uint16_t dport,
 	stack_input(st, 3, b, (size_t)n, 0, now);
 }
 
+/* A stack on cfg whose frames go to send(arg, ...). */
 static inline struct stack *
-fz_stack(struct conf **conf, const char *cfg, struct fz_client *c,
+fz_stack_send(struct conf **conf, const char *cfg,
+    int (*send)(void *, int, const uint8_t *, size_t), void *arg,
     uint64_t now)
 {
 	struct conf_params cp;
@@ -154,10 +156,10 @@ fz_stack(struct conf **conf, const char *cfg, struct fz_client *c,
 			fz_fail("config does not parse");
 	}
 	memset(&io, 0, sizeof(io));
-	io.send = fz_send;
+	io.send = send;
 	io.emit = fz_emit;
 	io.upload = fz_upload;
-	io.arg = c;
+	io.arg = arg;
 	if ((st = stack_new(*conf, &io, now)) == NULL)
 		fz_fail("stack_new");
 	stack_seed(st, 1);
@@ -172,6 +174,13 @@ fz_stack(struct conf **conf, const char *cfg, struct fz_client *c,
 	if (stack_add_iface(st, &ifc) == -1)
 		fz_fail("stack_add_iface");
 	return st;
+}
+
+static inline struct stack *
+fz_stack(struct conf **conf, const char *cfg, struct fz_client *c,
+    uint64_t now)
+{
+	return fz_stack_send(conf, cfg, fz_send, c, now);
 }
 
 static inline void

@@ -22,15 +22,16 @@ struct s_conn {
 	size_t		 ngot;
 };
 
-/* Take the payload (and FIN) of every frame sent so far, and ACK it. */
-static inline void
-s_collect(struct harness *h, struct s_conn *c)
+/* Take c's payload (and FIN) out of the frames sent so far; 1 if there
+ * is something to ACK. */
+static inline int
+s_take(struct harness *h, struct s_conn *c)
 {
 	const struct pkt *p;
-	size_t i, n = h->nout;
+	size_t i;
 	int acked = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < h->nout; i++) {
 		p = &h->out[i].p;
 		if (!(p->layers & PKT_L_TCP) || p->tcp.dport != c->sport)
 			continue;
@@ -50,19 +51,43 @@ s_collect(struct harness *h, struct s_conn *c)
 			acked = 1;
 		}
 	}
-	h_clear_out(h);
-	if (acked)
-		h_tcp(h, c->dst, c->sport, c->dport, TH_ACK, c->snd, c->rcv,
-		    NULL, 0, 0);
-	if (h->nout > 0)
-		s_collect(h, c);
+	return acked;
 }
 
-/* Connect, and collect a greeting sent when the handshake completes. */
+/* Take the payload (and FIN) of every frame sent so far to any of the
+ * n connections (an FTP session and its data connection), and ACK it. */
 static inline void
-s_open(struct harness *h, struct s_conn *c, const char *dst,
-    uint16_t sport, uint16_t dport)
+s_collect_n(struct harness *h, struct s_conn **c, size_t n)
 {
+	int acked[4] = { 0 };
+	size_t i;
+
+	assert_true(n <= 4);
+	for (i = 0; i < n; i++)
+		acked[i] = s_take(h, c[i]);
+	h_clear_out(h);
+	for (i = 0; i < n; i++)
+		if (acked[i])
+			h_tcp(h, c[i]->dst, c[i]->sport, c[i]->dport, TH_ACK,
+			    c[i]->snd, c[i]->rcv, NULL, 0, 0);
+	if (h->nout > 0)
+		s_collect_n(h, c, n);
+}
+
+/* Take the payload (and FIN) of every frame sent so far, and ACK it. */
+static inline void
+s_collect(struct harness *h, struct s_conn *c)
+{
+	s_collect_n(h, &c, 1);
+}
+
+/* Connect, and collect a greeting sent when the handshake completes
+ * (and, if other is not NULL, what is sent on it meanwhile). */
+static inline void
+s_open_beside(struct harness *h, struct s_conn *c, struct s_conn *other,
+    const char *dst, uint16_t sport, uint16_t dport)
+{
+	struct s_conn *both[2] = { c, other };
 	const struct pkt *sa;
 
 	memset(c, 0, sizeof(*c));
@@ -77,17 +102,34 @@ s_open(struct harness *h, struct s_conn *c, const char *dst,
 	c->snd = 1001;
 	h_clear_out(h);
 	h_tcp(h, dst, sport, dport, TH_ACK, c->snd, c->rcv, NULL, 0, 0);
-	s_collect(h, c);
+	s_collect_n(h, both, other != NULL ? 2 : 1);
+}
+
+static inline void
+s_open(struct harness *h, struct s_conn *c, const char *dst,
+    uint16_t sport, uint16_t dport)
+{
+	s_open_beside(h, c, NULL, dst, sport, dport);
+}
+
+/* Send on c; collect what comes back on c and on other (NULL: none). */
+static inline void
+s_send_beside(struct harness *h, struct s_conn *c, struct s_conn *other,
+    const void *d, size_t len, uint8_t flags)
+{
+	struct s_conn *both[2] = { c, other };
+
+	h_clear_out(h);
+	h_tcp(h, c->dst, c->sport, c->dport, TH_ACK | flags, c->snd, c->rcv,
+	    d, len, 0);
+	c->snd += (uint32_t)len + ((flags & TH_FIN) != 0);
+	s_collect_n(h, both, other != NULL ? 2 : 1);
 }
 
 static inline void
 s_send(struct harness *h, struct s_conn *c, const void *d, size_t len)
 {
-	h_clear_out(h);
-	h_tcp(h, c->dst, c->sport, c->dport, TH_ACK | TH_PUSH, c->snd, c->rcv,
-	    d, len, 0);
-	c->snd += (uint32_t)len;
-	s_collect(h, c);
+	s_send_beside(h, c, NULL, d, len, TH_PUSH);
 }
 
 static inline void

@@ -1,0 +1,21 @@
+/* fuzz_svc_smtp: the smtp service's stream (commands, AUTH, DATA with
+ * dot-unstuffing); see fuzz_svc.h. */
+#include "fuzz_svc.h"
+
+static const char cfg[] =
+	"sensor {\n"
+	"	interface veth0\n"
+	"	limits { connections 16; payload 64K }\n"
+	"}\n"
+	"create win\n"
+	"set win personality \"Microsoft Windows 2000 SP4\"\n"
+	"add win tcp port 25 internal \"smtp\"\n"
+	"bind 10.0.0.50 win\n";
+
+static struct conf *conf;
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_svc_tcp(&conf, cfg, 25, data, size);
+}
