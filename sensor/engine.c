@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "engine.h"
 #include "event.h"
+#include "hlog.h"
 #include "log.h"
 #include "msg.h"
 #include "ring.h"
@@ -47,6 +48,7 @@ struct engine {
 	int			 fd_parent, fd_shipper;
 	struct buf		 line;
 	struct buf		 batch;		/* lines not yet sent */
+	struct hlog		*hlog;		/* -l FILE, or NULL */
 	uint64_t		 now_us;	/* monotonic, per batch */
 	struct {
 		uint64_t	 frames, truncated, tx, tx_errors;
@@ -89,6 +91,8 @@ engine_send(void *arg, int ifindex, const uint8_t *frame, size_t len)
 static void
 engine_flush(struct engine *eng)
 {
+	if (eng->hlog != NULL)
+		hlog_flush(eng->hlog);
 	if (eng->batch.len == 0)
 		return;
 	if (msg_send(eng->fd_shipper, MSG_EVENT, 0, -1, eng->batch.data,
@@ -116,6 +120,9 @@ engine_emit(void *arg, struct event *ev)
 			    : "unknown", err);
 		return;
 	}
+	/* The honeyd log sees what the shipper sees, stamped alike. */
+	if (eng->hlog != NULL)
+		hlog_event(eng->hlog, ev);
 	if (eng->batch.len + eng->line.len > ENGINE_BATCH)
 		engine_flush(eng);
 	if (eng->line.len > ENGINE_BATCH) {
@@ -232,6 +239,12 @@ engine_heartbeat(struct engine *eng, int to_log)
 	event_add_counter(&ev, "engine.events_bad", eng->n.events_bad);
 	event_add_counter(&ev, "engine.uploads", eng->n.uploads);
 	event_add_counter(&ev, "engine.uploads_bad", eng->n.uploads_bad);
+	if (eng->hlog != NULL) {
+		event_add_counter(&ev, "engine.hlog_lines",
+		    hlog_lines(eng->hlog));
+		event_add_counter(&ev, "engine.hlog_errors",
+		    hlog_errors(eng->hlog));
+	}
 	if (eng->stack != NULL && stack_counters(eng->stack, &ev) == -1)
 		log_warn("heartbeat counters");
 	if (to_log) {
@@ -345,6 +358,14 @@ engine_parent_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 		case MSG_START:
 			engine_start(eng);
+			break;
+		case MSG_HLOG:
+			if (m.fd == -1 || m.len != 0 || eng->hlog != NULL ||
+			    eng->stack != NULL)
+				fatalx("bad HLOG message from parent");
+			if ((eng->hlog = hlog_new(m.fd)) == NULL)
+				fatal("hlog_new");
+			m.fd = -1;	/* the hlog's now */
 			break;
 		case MSG_NEIGH:
 			if (m.fd != -1 || msg_get_data(&m, &mn,

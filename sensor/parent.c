@@ -70,6 +70,7 @@ struct parent {
 	pid_t				 pid[PROC_MAX];
 	int				 chan[PROC_MAX];	/* ours */
 	int				 fw_installed;
+	int				 fd_hlog;	/* until passed */
 	int				 stopping;
 	int				 status;
 	int				 nl;		/* rtnetlink, neighbours */
@@ -333,6 +334,13 @@ send_rings(struct parent *p)
 		close(pi->fd_engine);
 		close(pi->fd_capture);
 		pi->fd_engine = pi->fd_capture = -1;
+	}
+	if (p->fd_hlog != -1) {
+		if (msg_send(p->chan[PROC_ENGINE], MSG_HLOG, 0, p->fd_hlog,
+		    NULL, 0) == -1)
+			fatal("sending the engine the honeyd log");
+		close(p->fd_hlog);
+		p->fd_hlog = -1;
 	}
 	if (msg_send(p->chan[PROC_ENGINE], MSG_START, 0, -1, NULL, 0) == -1 ||
 	    msg_send(p->chan[PROC_CAPTURE], MSG_START, 0, -1, NULL, 0) == -1)
@@ -791,6 +799,7 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 	struct timeval tick = { NEIGH_INTERVAL_S, 0 };
 	struct sandbox_user user;
 	struct parent p;
+	const char *hlog;
 	sigset_t mask, omask;
 	char sensor[64];
 	size_t i;
@@ -800,6 +809,7 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 	p.conf = conf;
 	p.opts = opts;
 	p.nl = -1;
+	p.fd_hlog = -1;
 	for (id = 0; id < PROC_MAX; id++)
 		p.chan[id] = -1;
 	log_procinit(procs[PROC_PARENT].name);
@@ -837,6 +847,14 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 	}
 	if (prepare_dirs(sc, &user) == -1)
 		return 1;
+	/* The honeyd log is outside every chroot: the engine, which sees
+	 * the events first, gets the open file. */
+	hlog = opts->honeyd_log != NULL ? opts->honeyd_log : sc->honeyd_log;
+	if (hlog != NULL && (p.fd_hlog = open(hlog, O_WRONLY | O_APPEND |
+	    O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1) {
+		log_warn("honeyd log %s", hlog);
+		return 1;
+	}
 	sensor_name(sensor, sizeof(sensor));
 
 	if (!opts->foreground && daemon(0, 0) == -1) {

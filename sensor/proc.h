@@ -34,6 +34,8 @@ enum {
 	MSG_START,		/* all rings sent: start the loop */
 	MSG_NEIGH,		/* struct msg_neigh (engine only) */
 	MSG_STATS,		/* dump counters (SIGUSR1) */
+	MSG_HLOG,		/* the honeyd-style log's fd (engine only,
+				   before MSG_START; no payload) */
 	/* engine -> shipper */
 	MSG_EVENT,		/* event_encode lines, each ending in '\n' */
 	/* capture -> shipper */
