@@ -40,6 +40,7 @@
 #include "proc.h"
 #include "ring.h"
 #include "sandbox.h"
+#include "script.h"
 #include "shipper.h"
 
 #define PARENT_IFACES		16
@@ -71,6 +72,9 @@ struct parent {
 	int				 chan[PROC_MAX];	/* ours */
 	int				 fw_installed;
 	int				 fd_hlog;	/* until passed */
+	struct script_runner		*scripts;
+	struct msgbuf			*mb_engine;
+	struct event			*ev_engine;
 	int				 stopping;
 	int				 status;
 	int				 nl;		/* rtnetlink, neighbours */
@@ -560,6 +564,8 @@ reap(struct parent *p, int hang)
 	int status, id, alive = 0;
 
 	while ((pid = waitpid(-1, &status, hang ? 0 : WNOHANG)) > 0) {
+		if (script_reaped(p->scripts, pid, status))
+			continue;
 		for (id = PROC_ENGINE; id < PROC_MAX; id++) {
 			if (p->pid[id] != pid)
 				continue;
@@ -742,6 +748,49 @@ neigh_tick_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * The engine's requests: service commands to run or end.  The engine
+ * reads attackers' bytes, so what it says is checked like them.
+ */
+static void
+engine_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct parent *p = arg;
+	struct msg m;
+	ssize_t n;
+	int rv;
+
+	(void)what;
+	if ((n = msg_read(p->mb_engine, fd)) == -1) {
+		if (errno == EAGAIN)
+			return;
+		log_warn("engine channel");
+		goto bad;
+	}
+	if (n == 0) {
+		/* The engine is gone; reap() says why. */
+		event_del(p->ev_engine);
+		return;
+	}
+	while ((rv = msg_get(p->mb_engine, &m)) == 1) {
+		if (script_dispatch(p->scripts, &m) == -1) {
+			log_warnx("bad message %u from the engine", m.type);
+			if (m.fd != -1)
+				close(m.fd);
+			goto bad;
+		}
+	}
+	if (rv == 0)
+		return;
+	log_warn("engine channel");
+ bad:
+	/* A confused or subverted engine: stop rather than obey it. */
+	event_del(p->ev_engine);
+	p->status = 1;
+	p->stopping = 1;
+	event_base_loopbreak(p->base);
+}
+
+/*
  * Signals.
  */
 static void
@@ -765,6 +814,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(p->base);
 		break;
 	case SIGUSR1:
+		script_stats(p->scripts);
 		for (id = PROC_ENGINE; id < PROC_MAX; id++)
 			if (id != PROC_CAPTURE && p->chan[id] != -1 &&
 			    msg_send(p->chan[id], MSG_STATS, 0, -1, NULL,
@@ -895,6 +945,14 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 			fatalx("evsignal_add");
 	}
 	sigprocmask(SIG_SETMASK, &omask, NULL);
+	if ((p.scripts = script_runner_new(p.base, conf, &user,
+	    p.chan[PROC_ENGINE])) == NULL || (p.mb_engine = msgbuf_new()) ==
+	    NULL)
+		fatal("scripts");
+	p.ev_engine = event_new(p.base, p.chan[PROC_ENGINE],
+	    EV_READ | EV_PERSIST, engine_read_cb, &p);
+	if (p.ev_engine == NULL || event_add(p.ev_engine, NULL) == -1)
+		fatalx("event_add engine");
 	p.ev_nl = event_new(p.base, p.nl, EV_READ | EV_PERSIST,
 	    neigh_read_cb, &p);
 	p.ev_nl_tick = event_new(p.base, -1, EV_PERSIST, neigh_tick_cb, &p);
@@ -912,8 +970,13 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 	if (!p.stopping)
 		event_base_dispatch(p.base);
 
+	/* Commands first: they hold the engine's sockets. */
+	script_runner_free(p.scripts);
+	p.scripts = NULL;
 	stop_children(&p);
 	parent_cleanup();
+	event_free(p.ev_engine);
+	msgbuf_free(p.mb_engine);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		event_free(p.ev_sig[i]);
 	event_free(p.ev_nl);

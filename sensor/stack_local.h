@@ -15,6 +15,7 @@
 #include "net.h"
 #include "personality.h"
 #include "stack.h"
+#include "vscript.h"
 #include "vservice.h"
 
 /*
@@ -278,6 +279,7 @@ struct stack {
 	size_t				 nvhosts, vcap;
 
 	size_t				 svc_mem;	/* all flows' */
+	struct vscript_table		*scripts;	/* or NULL */
 	uint64_t			 ctr[CTR_MAX];
 	uint64_t			 anom[ANOM_MAX];
 	uint64_t			 limit_logged[LIMIT_MAX];

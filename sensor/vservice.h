@@ -150,5 +150,7 @@ extern const struct vservice vservice_nbns;
 extern const struct vservice vservice_mssql;
 extern const struct vservice vservice_record;
 extern const struct vservice vservice_banner_record;
+/* A service command (vscript.c); never found by name. */
+extern const struct vservice vservice_script;
 
 #endif
