@@ -816,7 +816,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGUSR1:
 		script_stats(p->scripts);
 		for (id = PROC_ENGINE; id < PROC_MAX; id++)
-			if (id != PROC_CAPTURE && p->chan[id] != -1 &&
+			if (p->chan[id] != -1 &&
 			    msg_send(p->chan[id], MSG_STATS, 0, -1, NULL,
 			    0) == -1)
 				log_warn("%s channel",
