@@ -42,7 +42,8 @@ struct script_proc {
 	struct script_runner	*r;
 	pid_t			 pid;
 	uint64_t		 conn;
-	uint32_t		 killed;	/* SCRIPT_KILLED_*, or 0 */
+	uint8_t			 timed_out;	/* we killed it: script-time */
+	uint8_t			 ended;		/* we killed it: flow gone */
 	uint64_t		 start_ms;
 	struct event		*ev_time;
 	TAILQ_ENTRY(script_proc) entry;
@@ -240,13 +241,9 @@ time_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (sp->killed == 0) {
-		sp->killed = SCRIPT_KILLED_TIME;
-		sp->r->n.killed_time++;
-		log_info("script for connection %llu (pid %ld) ran past "
-		    "script-time; killed", (unsigned long long)sp->conn,
-		    (long)sp->pid);
-	}
+	sp->timed_out = 1;
+	log_info("script for connection %llu (pid %ld) ran past script-time; "
+	    "killing it", (unsigned long long)sp->conn, (long)sp->pid);
 	kill(-sp->pid, SIGKILL);
 }
 
@@ -380,10 +377,7 @@ script_dispatch(struct script_runner *r, const struct msg *m)
 			return -1;
 		TAILQ_FOREACH(sp, &r->procs, entry)
 			if (sp->conn == ref.conn) {
-				if (sp->killed == 0) {
-					sp->killed = SCRIPT_KILLED_CLOSED;
-					r->n.killed_closed++;
-				}
+				sp->ended = 1;
 				kill(-sp->pid, SIGKILL);
 			}
 		return 0;
@@ -407,19 +401,29 @@ script_reaped(struct script_runner *r, pid_t pid, int status)
 		return 0;
 	/* What it started may live on in its session: end them too. */
 	kill(-pid, SIGKILL);
-	reason = sp->killed ? sp->killed : SCRIPT_EXITED;
-	/* A shell reports its child's SIGXCPU as 128 + SIGXCPU. */
+	/* How it died says why, not what we asked: a command may end by
+	 * itself after its flow did.  A shell reports its child's SIGXCPU
+	 * as 128 + SIGXCPU; RLIMIT_CPU sends SIGXCPU at the soft limit and
+	 * SIGKILL at the hard one. */
 	sig = WIFSIGNALED(status) ? WTERMSIG(status) : WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 128 + SIGXCPU ? SIGXCPU : 0;
-	/* RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL at the hard. */
-	if (reason == SCRIPT_EXITED && (sig == SIGXCPU || sig == SIGKILL)) {
+	if (sig == SIGXCPU || (sig == SIGKILL && !sp->timed_out &&
+	    !sp->ended)) {
 		reason = SCRIPT_KILLED_CPU;
 		r->n.killed_cpu++;
 		log_info("script for connection %llu (pid %ld) ran past "
 		    "script-cpu; killed", (unsigned long long)sp->conn,
 		    (long)pid);
-	} else if (reason == SCRIPT_EXITED)
+	} else if (sig == SIGKILL && sp->timed_out) {
+		reason = SCRIPT_KILLED_TIME;
+		r->n.killed_time++;
+	} else if (sig == SIGKILL) {
+		reason = SCRIPT_KILLED_CLOSED;
+		r->n.killed_closed++;
+	} else {
+		reason = SCRIPT_EXITED;
 		r->n.exited++;
+	}
 	tell_engine(r, sp->conn, reason, status, mono_ms() - sp->start_ms);
 	proc_free(r, sp);
 	return 1;

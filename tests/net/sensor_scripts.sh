@@ -19,7 +19,8 @@ sd=$lab_tmp/scripts
 mkdir -p "$sd/mydoom"
 chmod 755 "$sd"
 chmod 777 "$sd/mydoom"
-cp "$DIAS_SRC/tests/data/sensor/scripts/banner.sh" "$sd/"
+cp "$DIAS_SRC/tests/data/sensor/scripts/banner.sh" \
+    "$DIAS_SRC/tests/data/sensor/scripts/udp_upper.py" "$sd/"
 mydoom_src=$DIAS_SHARED/data/honeyd/provos/scripts_mydoom.pl
 if [ -r "$mydoom_src" ]; then
 	cp "$mydoom_src" "$sd/mydoom.pl"
@@ -33,7 +34,8 @@ else
 fi
 
 sensor_start scripts.conf -D "banner=\"sh $sd/banner.sh \$ipdst\"" \
-    -D "mydoom=\"$sd/mydoom.pl -l $sd/mydoom -t 20\"" ||
+    -D "mydoom=\"$sd/mydoom.pl -l $sd/mydoom -t 20\"" \
+    -D "udp=\"python3 $sd/udp_upper.py\"" ||
 	{ fail "sensor starts"; finish; exit 1; }
 on attacker ping -c 1 -W 3 10.10.0.30 >/dev/null 2>&1
 events() { sensor_events | grep '"service":"script"'; }
@@ -54,6 +56,24 @@ check "HONEYD_IP_SRC, HONEYD_SRC_PORT and HONEYD_PERSONALITY reach it" \
 	sh -c "$(declare -f sensor_events); sensor_dir='$sensor_dir'; sensor_events | grep -q '\"line\":\"connection from 10.20.0.2:[0-9]* personality Microsoft Windows XP Professional SP1\"'"
 check "its exit is an event: reason exited, status 0" \
 	sh -c "$(declare -f sensor_events); sensor_dir='$sensor_dir'; sensor_events | grep '\"type\":\"exit\"' | grep -q '\"reason\":\"exited\",\"status\":\"0\"'"
+
+# --- a UDP command: one datagram in, one out -----------------------------
+cat >"$lab_tmp/udp.py" <<-'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+out = []
+for m in (b"hello udp", b"again"):
+    s.sendto(m, ("10.10.0.30", 5353))
+    out.append(s.recvfrom(1500)[0].decode())
+print(" ".join(out))
+PY
+reply=$(on attacker python3 "$lab_tmp/udp.py" 2>&1)
+[ "$reply" = "HELLO UDP AGAIN" ] && ok "a UDP command answers each datagram: $reply" ||
+	fail "udp: '$reply'"
+sleep 0.5
+check "the UDP command's stderr is an event" \
+	sh -c "$(declare -f sensor_events); sensor_dir='$sensor_dir'; sensor_events | grep -q '\"line\":\"udp 5 bytes from 10.20.0.2\"'"
 
 # --- honeyd's MyDoom script (perl -T), unchanged -----------------------
 if [ "$have_mydoom" = 1 ]; then
@@ -105,6 +125,7 @@ took=$(hold 7001)
 sleep 0.5
 check "an exit event says script-time" \
 	sh -c "$(declare -f sensor_events); sensor_dir='$sensor_dir'; sensor_events | grep '\"type\":\"exit\"' | grep -q '\"command\":\"sleep 1000\",\"reason\":\"script-time\"'"
+sensor_events | grep '"type":"exit"' | sed 's/.*"fields"/    /'
 check "an exit event says script-cpu" \
 	sh -c "$(declare -f sensor_events); sensor_dir='$sensor_dir'; sensor_events | grep '\"type\":\"exit\"' | grep -q '\"command\":\"yes >/dev/null\",\"reason\":\"script-cpu\"'"
 
