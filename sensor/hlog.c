@@ -41,6 +41,13 @@ proto_name(uint8_t proto)
 	return NULL;
 }
 
+/* honeyd counted bytes in 32 bits, and its readers expect no more. */
+static unsigned long long
+u32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (unsigned long long)v;
+}
+
 int
 hlog_format(const struct event *ev, char type, char *out, size_t outlen)
 {
@@ -66,7 +73,7 @@ hlog_format(const struct event *ev, char type, char *out, size_t outlen)
 	if (c->t.proto == IPPROTO_ICMP)
 		n = snprintf(out, outlen, "%s.%04d icmp(1) - %s %s: %u(%u): "
 		    "%llu\n", date, (int)(ev->ts % 1000000 / 100), src, dst,
-		    c->t.sport, c->t.dport, (unsigned long long)c->bytes_in);
+		    c->t.sport, c->t.dport, u32(c->bytes_in));
 	else if (type == 'S')
 		n = snprintf(out, outlen, "%s.%04d %s S %s %u %s %u\n", date,
 		    (int)(ev->ts % 1000000 / 100), proto, src, c->t.sport, dst,
@@ -74,9 +81,8 @@ hlog_format(const struct event *ev, char type, char *out, size_t outlen)
 	else if (type == 'E')
 		n = snprintf(out, outlen, "%s.%04d %s E %s %u %s %u: %llu "
 		    "%llu\n", date, (int)(ev->ts % 1000000 / 100), proto, src,
-		    c->t.sport, dst, c->t.dport,
-		    (unsigned long long)c->bytes_in,
-		    (unsigned long long)c->bytes_out);
+		    c->t.sport, dst, c->t.dport, u32(c->bytes_in),
+		    u32(c->bytes_out));
 	else {
 		if (c->t.proto == IPPROTO_TCP)
 			for (i = 0; i < 8; i++)
@@ -85,8 +91,8 @@ hlog_format(const struct event *ev, char type, char *out, size_t outlen)
 		flags[nf] = '\0';
 		n = snprintf(out, outlen, "%s.%04d %s - %s %u %s %u: %llu%s%s\n",
 		    date, (int)(ev->ts % 1000000 / 100), proto, src,
-		    c->t.sport, dst, c->t.dport,
-		    (unsigned long long)c->bytes_in, nf ? " " : "", flags);
+		    c->t.sport, dst, c->t.dport, u32(c->bytes_in),
+		    nf ? " " : "", flags);
 	}
 	if (n < 0 || (size_t)n >= outlen)
 		return -1;

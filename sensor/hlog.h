@@ -16,7 +16,7 @@
  * took.  ICMP (IPv4) flows are '-' lines at their end.  honeyd's trailing
  * [OS] is the source's passive fingerprint, which DIAS does not guess:
  * it is left out, as honeyd does when it has none.  ICMPv6 has no honeyd
- * form and is skipped.
+ * form and is skipped.  Byte counts saturate at 2^32 - 1, as honeyd's.
  */
 #ifndef DIAS_HLOG_H
 #define DIAS_HLOG_H
