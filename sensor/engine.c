@@ -282,8 +282,9 @@ script_by_flow(struct engine *eng, const struct flow *f)
 {
 	struct engine_script *sl;
 
+	/* A pool slot may already hold the next flow: the conn says. */
 	TAILQ_FOREACH(sl, &eng->scripts, entry)
-		if (sl->flow == f)
+		if (sl->flow == f && sl->conn == vconn_id(f))
 			return sl;
 	return NULL;
 }
@@ -497,18 +498,24 @@ script_input_cb(void *arg, struct flow *f, const uint8_t *d, size_t len)
 		return sl == NULL ? -1 : 0;
 	if (sl->proto == IPPROTO_UDP) {
 		dlen = len > UINT16_MAX ? UINT16_MAX : (uint16_t)len;
-		if (buf_add(&sl->in, &dlen, sizeof(dlen)) == -1 ||
-		    buf_add(&sl->in, d, dlen) == -1) {
-			/* A datagram too many: dropped, like a full
-			 * socket buffer would. */
-			eng->n.script_input_dropped += len;
-			return 0;
+		/* A datagram too many is dropped, as a full socket
+		 * buffer would. */
+		if (sl->in.len + sizeof(dlen) + dlen > sl->in.max)
+			goto dropped;
+		if (buf_add(&sl->in, &dlen, sizeof(dlen)) == -1)
+			goto dropped;
+		if (buf_add(&sl->in, d, dlen) == -1) {
+			sl->in.len -= sizeof(dlen);	/* no half record */
+			goto dropped;
 		}
 	} else if (buf_add(&sl->in, d, len) == -1) {
 		eng->n.script_input_dropped += len;
 		return -1;
 	}
 	script_write(sl);
+	return 0;
+ dropped:
+	eng->n.script_input_dropped += len;
 	return 0;
 }
 
