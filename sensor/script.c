@@ -32,8 +32,6 @@
 
 #define SCRIPT_SHELL		"/bin/sh"
 #define SCRIPT_PATH		"PATH=/usr/local/bin:/usr/bin:/bin"
-#define SCRIPT_CMD_MAX		4096
-#define SCRIPT_ENV_MAX		16
 #define SCRIPT_AS_MAX		(512UL * 1024 * 1024)
 #define SCRIPT_FSIZE_MAX	(16UL * 1024 * 1024)
 #define SCRIPT_NOFILE_MAX	64
@@ -247,59 +245,88 @@ time_cb(evutil_socket_t fd, short what, void *arg)
 	kill(-sp->pid, SIGKILL);
 }
 
-static int
-script_run(struct script_runner *r, const struct msg_script_run *req)
+int
+script_prepare(const struct vscript_table *table,
+    const struct msg_script_run *req, struct script_exec *x)
 {
 	struct msg_script_run m = *req;
-	struct msg_script_ref ref;
-	struct script_proc *sp = NULL;
-	struct timeval tv;
-	struct buf cmd;
-	const char *c;
-	char env[SCRIPT_ENV_MAX][256], *envp[SCRIPT_ENV_MAX + 1];
 	char src[ADDR_STRLEN], dst[ADDR_STRLEN];
-	int io[2] = { -1, -1 }, err[2] = { -1, -1 }, n = 0, i;
-	pid_t pid;
+	const char *c;
+	size_t i, n = 0;
 
+	memset(x, 0, sizeof(*x));
+	buf_init(&x->cmd, SCRIPT_CMD_MAX);
 	if ((m.proto != IPPROTO_TCP && m.proto != IPPROTO_UDP) ||
 	    (m.src.af != AF_INET && m.src.af != AF_INET6) ||
 	    m.src.af != m.dst.af ||
-	    (c = vscript_table_command(r->table, m.index)) == NULL)
+	    addr_fmt(&m.src, src, sizeof(src)) == -1 ||
+	    addr_fmt(&m.dst, dst, sizeof(dst)) == -1 ||
+	    (c = vscript_table_command(table, m.index)) == NULL) {
+		buf_free(&x->cmd);
+		errno = EBADMSG;
 		return -1;
+	}
+	if (expand(c, &m, &x->cmd) == -1) {
+		buf_free(&x->cmd);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	env_text(m.template, sizeof(m.template));
 	env_text(m.personality, sizeof(m.personality));
 	env_text(m.ifname, sizeof(m.ifname));
-	if (r->running >= r->sc->limits.scripts) {
-		r->n.refused++;
-		tell_engine(r, m.conn, SCRIPT_REFUSED_LIMIT, 0, 0);
-		return 0;
-	}
-	buf_init(&cmd, SCRIPT_CMD_MAX);
-	if (expand(c, &m, &cmd) == -1) {
-		log_warnx("script command %u too long after expansion",
-		    m.index);
-		goto fail;
-	}
-	addr_fmt(&m.src, src, sizeof(src));
-	addr_fmt(&m.dst, dst, sizeof(dst));
-	snprintf(env[n++], sizeof(env[0]), "%s", SCRIPT_PATH);
-	snprintf(env[n++], sizeof(env[0]), "HONEYD_IP_SRC=%s", src);
-	snprintf(env[n++], sizeof(env[0]), "HONEYD_IP_DST=%s", dst);
-	snprintf(env[n++], sizeof(env[0]), "HONEYD_SRC_PORT=%u", m.sport);
-	snprintf(env[n++], sizeof(env[0]), "HONEYD_DST_PORT=%u", m.dport);
-	snprintf(env[n++], sizeof(env[0]), "HONEYD_PERSONALITY=%s",
+	snprintf(x->env[n++], SCRIPT_ENV_LEN, "%s", SCRIPT_PATH);
+	snprintf(x->env[n++], SCRIPT_ENV_LEN, "HONEYD_IP_SRC=%s", src);
+	snprintf(x->env[n++], SCRIPT_ENV_LEN, "HONEYD_IP_DST=%s", dst);
+	snprintf(x->env[n++], SCRIPT_ENV_LEN, "HONEYD_SRC_PORT=%u", m.sport);
+	snprintf(x->env[n++], SCRIPT_ENV_LEN, "HONEYD_DST_PORT=%u", m.dport);
+	snprintf(x->env[n++], SCRIPT_ENV_LEN, "HONEYD_PERSONALITY=%s",
 	    m.personality);
-	snprintf(env[n++], sizeof(env[0]), "HONEYD_TEMPLATE_NAME=%s",
+	snprintf(x->env[n++], SCRIPT_ENV_LEN, "HONEYD_TEMPLATE_NAME=%s",
 	    m.template);
-	snprintf(env[n++], sizeof(env[0]), "HONEYD_INTERFACE=%s", m.ifname);
-	snprintf(env[n++], sizeof(env[0]), "HONEYD_REBOOT_TIME=%lld",
+	snprintf(x->env[n++], SCRIPT_ENV_LEN, "HONEYD_INTERFACE=%s",
+	    m.ifname);
+	snprintf(x->env[n++], SCRIPT_ENV_LEN, "HONEYD_REBOOT_TIME=%lld",
 	    (long long)time(NULL) - (long long)(m.uptime_s > 0x7fffffff ?
 	    0x7fffffff : m.uptime_s));
 	for (i = 0; i < n; i++)
-		envp[i] = env[i];
-	envp[n] = NULL;
+		x->envp[i] = x->env[i];
+	x->envp[n] = NULL;
+	x->nenv = n;
+	return 0;
+}
 
-	if (socketpair(AF_UNIX, (m.proto == IPPROTO_TCP ? SOCK_STREAM :
+void
+script_exec_free(struct script_exec *x)
+{
+	buf_free(&x->cmd);
+}
+
+static int
+script_run(struct script_runner *r, const struct msg_script_run *m)
+{
+	struct msg_script_ref ref;
+	struct script_proc *sp = NULL;
+	struct script_exec x;
+	struct timeval tv;
+	int io[2] = { -1, -1 }, err[2] = { -1, -1 }, i;
+	pid_t pid;
+
+	if (script_prepare(r->table, m, &x) == -1) {
+		if (errno == EBADMSG)
+			return -1;
+		log_warnx("script command %u too long after expansion",
+		    m->index);
+		r->n.failed++;
+		tell_engine(r, m->conn, SCRIPT_FAILED, 0, 0);
+		return 0;
+	}
+	if (r->running >= r->sc->limits.scripts) {
+		script_exec_free(&x);
+		r->n.refused++;
+		tell_engine(r, m->conn, SCRIPT_REFUSED_LIMIT, 0, 0);
+		return 0;
+	}
+	if (socketpair(AF_UNIX, (m->proto == IPPROTO_TCP ? SOCK_STREAM :
 	    SOCK_DGRAM) | SOCK_CLOEXEC, 0, io) == -1 ||
 	    pipe2(err, O_CLOEXEC) == -1) {
 		log_warn("script socketpair");
@@ -314,13 +341,13 @@ script_run(struct script_runner *r, const struct msg_script_run *req)
 		goto fail;
 	}
 	if (pid == 0)
-		script_child(r, (const char *)cmd.data, envp, io[1], err[1]);
+		script_child(r, (const char *)x.cmd.data, x.envp, io[1],
+		    err[1]);
 	close(io[1]);
 	close(err[1]);
-	buf_free(&cmd);
 	sp->r = r;
 	sp->pid = pid;
-	sp->conn = m.conn;
+	sp->conn = m->conn;
 	sp->start_ms = mono_ms();
 	TAILQ_INSERT_TAIL(&r->procs, sp, entry);
 	r->running++;
@@ -330,10 +357,12 @@ script_run(struct script_runner *r, const struct msg_script_run *req)
 	if ((sp->ev_time = evtimer_new(r->base, time_cb, sp)) == NULL ||
 	    evtimer_add(sp->ev_time, &tv) == -1)
 		fatalx("script timer");
-	log_debug("script %u for connection %llu: pid %ld: %s", m.index,
-	    (unsigned long long)m.conn, (long)pid, c);
+	log_debug("script %u for connection %llu: pid %ld: %s", m->index,
+	    (unsigned long long)m->conn, (long)pid,
+	    (const char *)x.cmd.data);
+	script_exec_free(&x);
 	memset(&ref, 0, sizeof(ref));
-	ref.conn = m.conn;
+	ref.conn = m->conn;
 	if (fcntl(io[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(err[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    msg_send(r->fd_engine, MSG_SCRIPT_IO, 0, io[0], &ref,
@@ -345,7 +374,7 @@ script_run(struct script_runner *r, const struct msg_script_run *req)
 	close(err[0]);
 	return 0;
  fail:
-	buf_free(&cmd);
+	script_exec_free(&x);
 	free(sp);
 	for (i = 0; i < 2; i++) {
 		if (io[i] != -1)
@@ -354,7 +383,7 @@ script_run(struct script_runner *r, const struct msg_script_run *req)
 			close(err[i]);
 	}
 	r->n.failed++;
-	tell_engine(r, m.conn, SCRIPT_FAILED, 0, 0);
+	tell_engine(r, m->conn, SCRIPT_FAILED, 0, 0);
 	return 0;
 }
 

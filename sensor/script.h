@@ -26,11 +26,15 @@
 
 #include <stdint.h>
 
+#include "buf.h"
+
 struct conf;
 struct event_base;
 struct msg;
 struct sandbox_user;
 struct script_runner;
+struct msg_script_run;
+struct vscript_table;
 
 struct script_runner *script_runner_new(struct event_base *,
 		    const struct conf *, const struct sandbox_user *,
@@ -44,5 +48,27 @@ int		 script_dispatch(struct script_runner *, const struct msg *);
 int		 script_reaped(struct script_runner *, pid_t, int status);
 /* Counters to the log (SIGUSR1). */
 void		 script_stats(const struct script_runner *);
+
+/*
+ * What a MSG_SCRIPT_RUN asks for, checked and prepared, with no side
+ * effect (the parent's parser of the engine's request; fuzz_script): the
+ * command with honeyd's variables replaced by the request's addresses
+ * and ports, and the environment, the engine's text made printable ASCII
+ * or empty.  0, and the caller frees x with script_exec_free; or -1 with
+ * errno EBADMSG (no such command, or a malformed request) or
+ * ENAMETOOLONG (the command grew past SCRIPT_CMD_MAX), nothing to free.
+ */
+#define SCRIPT_CMD_MAX		8192
+#define SCRIPT_ENV_MAX		16
+#define SCRIPT_ENV_LEN		256
+struct script_exec {
+	struct buf	 cmd;		/* NUL-terminated */
+	char		 env[SCRIPT_ENV_MAX][SCRIPT_ENV_LEN];
+	char		*envp[SCRIPT_ENV_MAX + 1];
+	size_t		 nenv;
+};
+int		 script_prepare(const struct vscript_table *,
+		    const struct msg_script_run *, struct script_exec *);
+void		 script_exec_free(struct script_exec *);
 
 #endif
