@@ -79,6 +79,9 @@ static const int sc_common[] = {
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(restart_syscall), SCMP_SYS(sched_yield),
 	SCMP_SYS(exit), SCMP_SYS(exit_group),
+	/* The engine half-closes a service command's socket when the
+	 * peer is done (the command then reads EOF). */
+	SCMP_SYS(shutdown),
 };
 
 /* Writing files inside the chroot. */

@@ -26,6 +26,11 @@
 #define CAPTURE_SNAPLEN		65535
 #define PCAP_FILE_HDR		24
 #define PCAP_REC_HDR		16
+/* stdio's buffer for a file: larger than any record, so that a record
+ * is never split between two writes (see capture_frame). */
+#define CAPTURE_BUF		(256 * 1024)
+/* For tests: seconds added to the clock that names and rotates files. */
+#define CAPTURE_OFFSET_ENV	"DIAS_CAPTURE_CLOCK_OFFSET"
 
 struct capture;
 
@@ -35,10 +40,16 @@ struct capture_if {
 	struct event	*ev;
 	char		 ifname[16];
 	pcap_dumper_t	*dumper;
-	char		 name[112];	/* final name; ".part" while open */
+	FILE		*fp;		/* the dumper's */
+	char		*fpbuf;		/* its buffer, CAPTURE_BUF */
+	size_t		 pending;	/* bytes in it, not yet written */
+	char		 name[128];	/* final name; ".part" while open */
 	int64_t		 period;	/* of the open file */
 	int64_t		 capped;	/* period that hit the size cap, or -1 */
+	int64_t		 cap_period;	/* period period_bytes counts */
+	uint64_t	 period_bytes;	/* all files of cap_period */
 	uint64_t	 bytes, packets, dropped;
+	uint64_t	 files, total_packets;
 	int64_t		 first_us, last_us;
 };
 
@@ -51,7 +62,9 @@ struct capture {
 	struct msgbuf		*mb;
 	int			 fd_shipper;
 	enum capture_rotate	 rotate;
+	uint64_t		 rotate_size;	/* ROTATE_SIZE */
 	uint64_t		 max;
+	int64_t			 offset_us;	/* CAPTURE_OFFSET_ENV */
 	int			 started;
 };
 
@@ -64,38 +77,51 @@ period_of(const struct capture *cap, int64_t us)
 }
 
 static int64_t
-now_us(void)
+now_us(const struct capture *cap)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 +
+	    cap->offset_us;
 }
 
-/* "eth0-20261125" or "eth0-20261125-21", then a free ".N" if restarted
- * within the period. */
+/* "sensor-eth0-20261125.pcap" or "sensor-eth0-2026112521.pcap" (UTC),
+ * then a free ".N" for the period's next file (size rotation, or a
+ * restart within the period). */
 static int
-capture_name(struct capture_if *ci, int64_t us)
+capture_name(struct capture_if *ci, int64_t us, uint64_t *existing)
 {
 	struct stat st;
 	struct tm tm;
 	time_t t = (time_t)(us / 1000000);
-	char stamp[32], part[128];
-	int i;
+	const char *sensor = ci->cap->env->sensor;
+	char stamp[32], part[sizeof(ci->name) + 8];
+	int i, n;
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), ci->cap->rotate == ROTATE_HOURLY ?
-	    "%Y%m%d-%H" : "%Y%m%d", &tm);
-	for (i = 0; i < 1000; i++) {
+	    "%Y%m%d%H" : "%Y%m%d", &tm);
+	for (i = 0; i < 100000; i++) {
 		if (i == 0)
-			snprintf(ci->name, sizeof(ci->name), "%s-%s.pcap",
-			    ci->ifname, stamp);
+			n = snprintf(ci->name, sizeof(ci->name),
+			    "%s-%s-%s.pcap", sensor, ci->ifname, stamp);
 		else
-			snprintf(ci->name, sizeof(ci->name), "%s-%s.%d.pcap",
-			    ci->ifname, stamp, i);
+			n = snprintf(ci->name, sizeof(ci->name),
+			    "%s-%s-%s.%d.pcap", sensor, ci->ifname, stamp, i);
+		if (n < 0 || (size_t)n >= sizeof(ci->name)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
 		snprintf(part, sizeof(part), "%s.part", ci->name);
-		if (stat(ci->name, &st) == -1 && errno == ENOENT &&
-		    stat(part, &st) == -1 && errno == ENOENT)
+		if (stat(ci->name, &st) == 0 || stat(part, &st) == 0) {
+			/* An earlier file of the period: it counts
+			 * toward the cap. */
+			if (existing != NULL)
+				*existing += (uint64_t)st.st_size;
+			continue;
+		}
+		if (errno == ENOENT)
 			return 0;
 	}
 	errno = EEXIST;
@@ -106,12 +132,16 @@ static void
 capture_close(struct capture_if *ci)
 {
 	struct msg_capture mc;
-	char part[128];
+	char part[sizeof(ci->name) + 8];
 
 	if (ci->dumper == NULL)
 		return;
 	pcap_dump_close(ci->dumper);
 	ci->dumper = NULL;
+	ci->fp = NULL;
+	free(ci->fpbuf);
+	ci->fpbuf = NULL;
+	ci->pending = 0;
 	snprintf(part, sizeof(part), "%s.part", ci->name);
 	if (rename(part, ci->name) == -1) {
 		log_warn("rename %s", part);
@@ -133,11 +163,11 @@ capture_close(struct capture_if *ci)
 static int
 capture_open(struct capture_if *ci, int64_t us)
 {
-	char part[128];
+	char part[sizeof(ci->name) + 8];
 	FILE *fp;
 	int fd;
 
-	if (capture_name(ci, us) == -1) {
+	if (capture_name(ci, us, NULL) == -1) {
 		log_warn("no free capture name for %s", ci->ifname);
 		return -1;
 	}
@@ -152,11 +182,25 @@ capture_open(struct capture_if *ci, int64_t us)
 		close(fd);
 		return -1;
 	}
+	/* Our buffer, so that we decide when bytes reach the file. */
+	if ((ci->fpbuf = malloc(CAPTURE_BUF)) == NULL ||
+	    setvbuf(fp, ci->fpbuf, _IOFBF, CAPTURE_BUF) != 0) {
+		log_warn("%s", part);
+		fclose(fp);
+		free(ci->fpbuf);
+		ci->fpbuf = NULL;
+		return -1;
+	}
 	if ((ci->dumper = pcap_dump_fopen(ci->cap->dead, fp)) == NULL) {
 		log_warnx("%s: %s", part, pcap_geterr(ci->cap->dead));
 		fclose(fp);
+		free(ci->fpbuf);
+		ci->fpbuf = NULL;
 		return -1;
 	}
+	ci->fp = fp;
+	ci->pending = PCAP_FILE_HDR;
+	ci->files++;
 	ci->period = period_of(ci->cap, us);
 	ci->bytes = PCAP_FILE_HDR;
 	ci->packets = 0;
@@ -166,44 +210,76 @@ capture_open(struct capture_if *ci, int64_t us)
 	return 0;
 }
 
+/* What was buffered, to the file: whole records only. */
+static void
+capture_flush(struct capture_if *ci)
+{
+	if (ci->dumper == NULL || ci->pending == 0)
+		return;
+	if (pcap_dump_flush(ci->dumper) == -1)
+		log_warn("%s.part", ci->name);
+	ci->pending = 0;
+}
+
 static void
 capture_frame(void *arg, const struct ring_frame *f)
 {
 	struct capture_if *ci = arg;
 	struct capture *cap = ci->cap;
 	struct pcap_pkthdr h;
-	int64_t p = period_of(cap, f->ts_us);
+	int64_t us = f->ts_us + cap->offset_us;
+	int64_t p = period_of(cap, us);
+	size_t rec = PCAP_REC_HDR + f->caplen;
 
-	if (ci->dumper != NULL && ci->period != p)
+	if (ci->dumper != NULL && (ci->period != p ||
+	    (cap->rotate == ROTATE_SIZE && ci->bytes + rec >
+	    cap->rotate_size && ci->packets > 0)))
 		capture_close(ci);
-	if (ci->dumper == NULL) {
-		if (ci->capped == p) {
-			ci->dropped++;
-			return;
-		}
-		ci->capped = -1;
-		if (capture_open(ci, f->ts_us) == -1) {
-			ci->dropped++;
-			return;
-		}
+	if (ci->cap_period != p) {
+		/* The cap is per day (hour): what an earlier run wrote in
+		 * this period counts too.  (No file is open here.) */
+		ci->cap_period = p;
+		ci->period_bytes = 0;
+		if (capture_name(ci, us, &ci->period_bytes) == -1)
+			ci->period_bytes = 0;
 	}
+	/* The cap counts every file of the period, headers included. */
+	if (cap->max > 0 && ci->period_bytes + rec + (ci->dumper == NULL ?
+	    PCAP_FILE_HDR : 0) > cap->max) {
+		if (ci->capped != p)
+			log_warnx("%s reached the capture size limit (%llu "
+			    "bytes); dropping its frames until the next %s",
+			    ci->ifname, (unsigned long long)cap->max,
+			    cap->rotate == ROTATE_HOURLY ? "hour" : "day");
+		ci->capped = p;
+		ci->dropped++;
+		capture_close(ci);
+		return;
+	}
+	if (ci->dumper == NULL) {
+		if (capture_open(ci, us) == -1) {
+			ci->dropped++;
+			return;
+		}
+		ci->period_bytes += PCAP_FILE_HDR;
+	}
+	/* stdio writes when its buffer fills, wherever that falls; flush
+	 * first instead, so that the file only ever ends between records
+	 * and a kill -9 leaves a file every reader takes. */
+	if (ci->pending + rec > CAPTURE_BUF)
+		capture_flush(ci);
 	memset(&h, 0, sizeof(h));
-	h.ts.tv_sec = (time_t)(f->ts_us / 1000000);
-	h.ts.tv_usec = (suseconds_t)(f->ts_us % 1000000);
+	h.ts.tv_sec = (time_t)(us / 1000000);
+	h.ts.tv_usec = (suseconds_t)(us % 1000000);
 	h.caplen = (bpf_u_int32)f->caplen;
 	h.len = (bpf_u_int32)f->len;
 	pcap_dump((u_char *)ci->dumper, &h, f->data);
-	ci->bytes += PCAP_REC_HDR + f->caplen;
+	ci->pending += rec;
+	ci->bytes += rec;
+	ci->period_bytes += rec;
 	ci->packets++;
-	ci->last_us = f->ts_us;
-	if (cap->max > 0 && ci->bytes + PCAP_REC_HDR + CAPTURE_SNAPLEN >
-	    cap->max) {
-		log_warnx("%s reached the capture size limit (%llu bytes); "
-		    "dropping %s frames until the next file", ci->name,
-		    (unsigned long long)cap->max, ci->ifname);
-		capture_close(ci);
-		ci->capped = p;
-	}
+	ci->total_packets++;
+	ci->last_us = us;
 }
 
 static void
@@ -214,6 +290,9 @@ capture_ring_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	ring_drain(ci->ring, 0, capture_frame, ci);
+	/* One write per batch of frames: a kill -9 loses at most what
+	 * is still in the ring, and the file ends on a record. */
+	capture_flush(ci);
 }
 
 /* Once a second: make what was written readable, close ended periods. */
@@ -221,7 +300,7 @@ static void
 capture_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct capture *cap = arg;
-	int64_t p = period_of(cap, now_us());
+	int64_t p = period_of(cap, now_us(cap));
 	size_t i;
 
 	(void)fd;
@@ -232,7 +311,7 @@ capture_tick_cb(evutil_socket_t fd, short what, void *arg)
 		if (cap->ifs[i].period != p)
 			capture_close(&cap->ifs[i]);
 		else
-			pcap_dump_flush(cap->ifs[i].dumper);
+			capture_flush(&cap->ifs[i]);
 	}
 }
 
@@ -280,6 +359,24 @@ capture_recover(struct capture *cap)
 	closedir(d);
 }
 
+/* SIGUSR1: per interface, what was written and what the cap dropped. */
+static void
+capture_stats(const struct capture *cap)
+{
+	const struct capture_if *ci;
+	size_t i;
+
+	for (i = 0; i < cap->nifs; i++) {
+		ci = &cap->ifs[i];
+		log_info("stats: capture.%s.packets %llu", ci->ifname,
+		    (unsigned long long)ci->total_packets);
+		log_info("stats: capture.%s.files %llu", ci->ifname,
+		    (unsigned long long)ci->files);
+		log_info("stats: capture.%s.dropped %llu", ci->ifname,
+		    (unsigned long long)ci->dropped);
+	}
+}
+
 static __attribute__((noreturn)) void
 capture_exit(struct capture *cap, int status)
 {
@@ -324,6 +421,7 @@ capture_parent_cb(evutil_socket_t fd, short what, void *arg)
 			memset(ci, 0, sizeof(*ci));
 			ci->cap = cap;
 			ci->capped = -1;
+			ci->cap_period = -1;
 			strlcpy(ci->ifname, mr.ifname, sizeof(ci->ifname));
 			if ((ci->ring = ring_map(m.fd, mr.ifindex,
 			    &mr.geom)) == NULL)
@@ -340,6 +438,7 @@ capture_parent_cb(evutil_socket_t fd, short what, void *arg)
 			    cap->nifs == 1 ? "" : "s");
 			break;
 		case MSG_STATS:
+			capture_stats(cap);
 			break;
 		default:
 			fatalx("unexpected message %u from parent", m.type);
@@ -358,12 +457,23 @@ capture_main(const struct proc_env *env)
 	struct timeval tick = { 1, 0 };
 	struct capture cap;
 	struct event *ev_parent, *ev_tick;
+	const char *off, *errstr;
 
 	memset(&cap, 0, sizeof(cap));
 	cap.env = env;
 	cap.fd_shipper = env->chan.fd[PROC_SHIPPER];
 	cap.rotate = sc->capture_rotate;
+	cap.rotate_size = sc->capture_rotate_size;
 	cap.max = sc->capture_max;
+	if ((off = getenv(CAPTURE_OFFSET_ENV)) != NULL) {
+		errstr = NULL;
+		cap.offset_us = strtonum(off, -400LL * 86400, 400LL * 86400,
+		    &errstr) * 1000000;
+		if (errstr != NULL)
+			fatalx("%s is %s", CAPTURE_OFFSET_ENV, errstr);
+		log_warnx("%s: the capture clock is off by %s s (for tests)",
+		    CAPTURE_OFFSET_ENV, off);
+	}
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);

@@ -42,6 +42,8 @@
 #define DEF_PAYLOAD		(64 * KIB)
 #define DEF_REASSEMBLY		(256 * KIB)
 #define DEF_SCRIPTS		32
+#define DEF_SCRIPT_TIME_MS	(60 * 1000)
+#define DEF_SCRIPT_CPU_MS	(10 * 1000)
 #define DEF_IDLE_MS		(60 * 1000)
 #define DEF_USER		"_dias"
 #define DEF_CHROOT		"/var/lib/dias/empty"
@@ -1281,6 +1283,8 @@ conf_new(FILE *errf, int flags)
 	s->limits.payload = DEF_PAYLOAD;
 	s->limits.reassembly = DEF_REASSEMBLY;
 	s->limits.scripts = DEF_SCRIPTS;
+	s->limits.script_time_ms = DEF_SCRIPT_TIME_MS;
+	s->limits.script_cpu_ms = DEF_SCRIPT_CPU_MS;
 	s->limits.idle_ms = DEF_IDLE_MS;
 	s->user = xstrdup(DEF_USER);
 	s->chroot = xstrdup(DEF_CHROOT);
@@ -1864,15 +1868,23 @@ conf_print(const struct conf *conf, FILE *f)
 	    size_fmt(s->spool_max, b2, sizeof(b2)));
 	fprintf(f, "  %-14s %" PRIu64 " records or %s\n", "spool sync",
 	    s->spool_sync_records, ms_fmt(s->spool_sync_ms, b2, sizeof(b2)));
-	fprintf(f, "  %-14s %s rotate %s max %s\n", "capture", s->capture_dir,
-	    s->capture_rotate == ROTATE_HOURLY ? "hourly" : "daily",
-	    size_fmt(s->capture_max, b2, sizeof(b2)));
+	fprintf(f, "  %-14s %s rotate %s", "capture", s->capture_dir,
+	    s->capture_rotate == ROTATE_HOURLY ? "hourly" :
+	    s->capture_rotate == ROTATE_SIZE ? "size" : "daily");
+	if (s->capture_rotate == ROTATE_SIZE)
+		fprintf(f, " %s", size_fmt(s->capture_rotate_size, b2,
+		    sizeof(b2)));
+	fprintf(f, " max %s\n", size_fmt(s->capture_max, b2, sizeof(b2)));
 	fprintf(f, "  %-14s connections %" PRIu64 ", rate %" PRIu64
 	    " per-source, payload %s,\n", "limits", s->limits.connections,
 	    s->limits.rate, size_fmt(s->limits.payload, b2, sizeof(b2)));
-	fprintf(f, "  %-14s reassembly %s, scripts %" PRIu64 ", idle %s\n", "",
+	fprintf(f, "  %-14s reassembly %s, scripts %" PRIu64 ", idle %s,\n", "",
 	    size_fmt(s->limits.reassembly, b2, sizeof(b2)), s->limits.scripts,
 	    ms_fmt(s->limits.idle_ms, b3, sizeof(b3)));
+	fprintf(f, "  %-14s script-time %s, ", "",
+	    ms_fmt(s->limits.script_time_ms, b2, sizeof(b2)));
+	fprintf(f, "script-cpu %s\n",
+	    ms_fmt(s->limits.script_cpu_ms, b3, sizeof(b3)));
 	fprintf(f, "  %-14s ", "management");
 	if (addrset_nranges(conf->management) == 0)
 		fputs("none", f);

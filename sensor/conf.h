@@ -199,7 +199,9 @@ struct conf_annotation {
 };
 enum { FRAG_DROP, FRAG_OLD, FRAG_NEW };
 
-enum capture_rotate { ROTATE_DAILY, ROTATE_HOURLY };
+/* Files start anew every UTC day or hour; "size" also when a file
+ * reaches capture_rotate_size (within the day). */
+enum capture_rotate { ROTATE_DAILY, ROTATE_HOURLY, ROTATE_SIZE };
 
 /* The sensor { } block, with the defaults of conf.c filled in. */
 struct sensor_conf {
@@ -215,13 +217,17 @@ struct sensor_conf {
 	uint64_t	 spool_sync_ms;
 	char		*capture_dir;
 	enum capture_rotate capture_rotate;
-	uint64_t	 capture_max;		/* bytes */
+	uint64_t	 capture_rotate_size;	/* bytes, ROTATE_SIZE */
+	uint64_t	 capture_max;		/* bytes per interface and
+						   day (hour) */
 	struct sensor_limits {
 		uint64_t	 connections;	/* open flows, all hosts */
 		uint64_t	 rate;		/* new flows/s per source */
 		uint64_t	 payload;	/* bytes kept per connection */
 		uint64_t	 reassembly;	/* bytes buffered per flow */
 		uint64_t	 scripts;	/* service processes at once */
+		uint64_t	 script_time_ms; /* wall clock, each */
+		uint64_t	 script_cpu_ms;	/* CPU time, each */
 		uint64_t	 idle_ms;	/* idle flow timeout */
 	}		 limits;
 	char		*user;

@@ -480,6 +480,9 @@ flow_service_for(struct stack *s, const struct action *act)
 
 	if (act->kind == ACTION_INTERNAL && act->arg != NULL)
 		svc = vservice_find(act->arg);
+	else if (act->kind == ACTION_SCRIPT && act->arg != NULL &&
+	    s->scripts != NULL)
+		svc = &vservice_script;
 	/* Scripts, proxies and unknown services: accepted and recorded. */
 	if (svc == NULL && (act->kind == ACTION_INTERNAL ||
 	    act->kind == ACTION_SCRIPT || act->kind == ACTION_PROXY))
@@ -492,6 +495,9 @@ flow_service_arg(const struct action *act)
 {
 	const char *sp;
 
+	/* A command's flow knows its command (vscript.c). */
+	if (act->kind == ACTION_SCRIPT)
+		return act->arg;
 	if (act->kind != ACTION_INTERNAL || act->arg == NULL ||
 	    (sp = strchr(act->arg, ' ')) == NULL)
 		return NULL;

@@ -40,6 +40,7 @@
 #include "proc.h"
 #include "ring.h"
 #include "sandbox.h"
+#include "script.h"
 #include "shipper.h"
 
 #define PARENT_IFACES		16
@@ -70,6 +71,10 @@ struct parent {
 	pid_t				 pid[PROC_MAX];
 	int				 chan[PROC_MAX];	/* ours */
 	int				 fw_installed;
+	int				 fd_hlog;	/* until passed */
+	struct script_runner		*scripts;
+	struct msgbuf			*mb_engine;
+	struct event			*ev_engine;
 	int				 stopping;
 	int				 status;
 	int				 nl;		/* rtnetlink, neighbours */
@@ -334,6 +339,13 @@ send_rings(struct parent *p)
 		close(pi->fd_capture);
 		pi->fd_engine = pi->fd_capture = -1;
 	}
+	if (p->fd_hlog != -1) {
+		if (msg_send(p->chan[PROC_ENGINE], MSG_HLOG, 0, p->fd_hlog,
+		    NULL, 0) == -1)
+			fatal("sending the engine the honeyd log");
+		close(p->fd_hlog);
+		p->fd_hlog = -1;
+	}
 	if (msg_send(p->chan[PROC_ENGINE], MSG_START, 0, -1, NULL, 0) == -1 ||
 	    msg_send(p->chan[PROC_CAPTURE], MSG_START, 0, -1, NULL, 0) == -1)
 		fatal("starting the children");
@@ -552,6 +564,8 @@ reap(struct parent *p, int hang)
 	int status, id, alive = 0;
 
 	while ((pid = waitpid(-1, &status, hang ? 0 : WNOHANG)) > 0) {
+		if (script_reaped(p->scripts, pid, status))
+			continue;
 		for (id = PROC_ENGINE; id < PROC_MAX; id++) {
 			if (p->pid[id] != pid)
 				continue;
@@ -734,6 +748,49 @@ neigh_tick_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * The engine's requests: service commands to run or end.  The engine
+ * reads attackers' bytes, so what it says is checked like them.
+ */
+static void
+engine_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct parent *p = arg;
+	struct msg m;
+	ssize_t n;
+	int rv;
+
+	(void)what;
+	if ((n = msg_read(p->mb_engine, fd)) == -1) {
+		if (errno == EAGAIN)
+			return;
+		log_warn("engine channel");
+		goto bad;
+	}
+	if (n == 0) {
+		/* The engine is gone; reap() says why. */
+		event_del(p->ev_engine);
+		return;
+	}
+	while ((rv = msg_get(p->mb_engine, &m)) == 1) {
+		if (script_dispatch(p->scripts, &m) == -1) {
+			log_warnx("bad message %u from the engine", m.type);
+			if (m.fd != -1)
+				close(m.fd);
+			goto bad;
+		}
+	}
+	if (rv == 0)
+		return;
+	log_warn("engine channel");
+ bad:
+	/* A confused or subverted engine: stop rather than obey it. */
+	event_del(p->ev_engine);
+	p->status = 1;
+	p->stopping = 1;
+	event_base_loopbreak(p->base);
+}
+
+/*
  * Signals.
  */
 static void
@@ -757,8 +814,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		event_base_loopbreak(p->base);
 		break;
 	case SIGUSR1:
+		script_stats(p->scripts);
 		for (id = PROC_ENGINE; id < PROC_MAX; id++)
-			if (id != PROC_CAPTURE && p->chan[id] != -1 &&
+			if (p->chan[id] != -1 &&
 			    msg_send(p->chan[id], MSG_STATS, 0, -1, NULL,
 			    0) == -1)
 				log_warn("%s channel",
@@ -791,6 +849,7 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 	struct timeval tick = { NEIGH_INTERVAL_S, 0 };
 	struct sandbox_user user;
 	struct parent p;
+	const char *hlog;
 	sigset_t mask, omask;
 	char sensor[64];
 	size_t i;
@@ -800,6 +859,7 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 	p.conf = conf;
 	p.opts = opts;
 	p.nl = -1;
+	p.fd_hlog = -1;
 	for (id = 0; id < PROC_MAX; id++)
 		p.chan[id] = -1;
 	log_procinit(procs[PROC_PARENT].name);
@@ -837,6 +897,14 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 	}
 	if (prepare_dirs(sc, &user) == -1)
 		return 1;
+	/* The honeyd log is outside every chroot: the engine, which sees
+	 * the events first, gets the open file. */
+	hlog = opts->honeyd_log != NULL ? opts->honeyd_log : sc->honeyd_log;
+	if (hlog != NULL && (p.fd_hlog = open(hlog, O_WRONLY | O_APPEND |
+	    O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1) {
+		log_warn("honeyd log %s", hlog);
+		return 1;
+	}
 	sensor_name(sensor, sizeof(sensor));
 
 	if (!opts->foreground && daemon(0, 0) == -1) {
@@ -877,6 +945,14 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 			fatalx("evsignal_add");
 	}
 	sigprocmask(SIG_SETMASK, &omask, NULL);
+	if ((p.scripts = script_runner_new(p.base, conf, &user,
+	    p.chan[PROC_ENGINE])) == NULL || (p.mb_engine = msgbuf_new()) ==
+	    NULL)
+		fatal("scripts");
+	p.ev_engine = event_new(p.base, p.chan[PROC_ENGINE],
+	    EV_READ | EV_PERSIST, engine_read_cb, &p);
+	if (p.ev_engine == NULL || event_add(p.ev_engine, NULL) == -1)
+		fatalx("event_add engine");
 	p.ev_nl = event_new(p.base, p.nl, EV_READ | EV_PERSIST,
 	    neigh_read_cb, &p);
 	p.ev_nl_tick = event_new(p.base, -1, EV_PERSIST, neigh_tick_cb, &p);
@@ -894,8 +970,13 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 	if (!p.stopping)
 		event_base_dispatch(p.base);
 
+	/* Commands first: they hold the engine's sockets. */
+	script_runner_free(p.scripts);
+	p.scripts = NULL;
 	stop_children(&p);
 	parent_cleanup();
+	event_free(p.ev_engine);
+	msgbuf_free(p.mb_engine);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		event_free(p.ev_sig[i]);
 	event_free(p.ev_nl);

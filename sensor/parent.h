@@ -25,6 +25,8 @@ struct sensor_opts {
 	int		 verbose;	/* -v count */
 	int		 no_firewall;	/* --no-firewall */
 	const char	*conffile;	/* for log lines */
+	const char	*honeyd_log;	/* -l FILE: overrides the conf's
+					   "log honeyd", or NULL */
 };
 
 /* Run the sensor until a signal or a child's death.  conf must outlive

@@ -176,6 +176,7 @@ static char	*join(char *, const char *);
 	struct conf_route	 route;
 	struct {
 		int		 rotate;
+		uint64_t	 rotate_size;
 		uint64_t	 max;
 	}			 capture;
 	uint64_t		 u64;
@@ -217,7 +218,8 @@ static char	*join(char *, const char *);
 %token	PERSOURCE "per-source" PROBE "probe" RATE "rate"
 %token	REASSEMBLY "reassembly" RECORDS "records" ROTATE "rotate"
 %token	SCRIPTS "scripts" SERVER "server" SPOOL "spool" SYNC "sync"
-%token	USER "user"
+%token	USER "user" SCRIPTCPU "script-cpu" SCRIPTTIME "script-time"
+%token	SIZE "size"
 
 %type	<string>	name varvalue optvalue
 %type	<i>		proto fragpolicy subflags
@@ -1111,11 +1113,19 @@ sensoropt	: INTERFACE ifnames
 				free($2);
 				break;
 			}
+			if ($3.rotate == ROTATE_SIZE && ($3.rotate_size < 64 * 1024 ||
+			    $3.rotate_size > 64ULL * 1024 * 1024 * 1024)) {
+				conf_error(CONF, &@3, "capture rotate size must be "
+				    "64K to 64G");
+				free($2);
+				break;
+			}
 			if (set_path(ps, &@1, &@2, "capture", &s->capture_dir,
 			    $2) == -1)
 				break;
 			if ($3.rotate != -1)
 				s->capture_rotate = $3.rotate;
+			s->capture_rotate_size = $3.rotate_size;
 			if ($3.max != 0)
 				s->capture_max = $3.max;
 		}
@@ -1217,10 +1227,16 @@ claimexcept	: %empty			{ $$ = NULL; }
 
 captureopts	: %empty {
 			$$.rotate = -1;
+			$$.rotate_size = 0;
 			$$.max = 0;
 		}
 		| captureopts ROTATE DAILY	{ $$ = $1; $$.rotate = ROTATE_DAILY; }
 		| captureopts ROTATE HOURLY	{ $$ = $1; $$.rotate = ROTATE_HOURLY; }
+		| captureopts ROTATE SIZE size {
+			$$ = $1;
+			$$.rotate = ROTATE_SIZE;
+			$$.rotate_size = $4;
+		}
 		| captureopts MAX size		{ $$ = $1; $$.max = $3; }
 		;
 
@@ -1267,6 +1283,22 @@ limitopt	: CONNECTIONS NUMBER {
 			    conf_set_once(CONF, &@1, "limit scripts") == 0)
 				conf_sensor_mut(CONF)->limits.scripts =
 				    (uint64_t)$2;
+		}
+		| SCRIPTTIME duration {
+			if ($2 < 1000 || $2 > 86400 * 1000)
+				conf_error(CONF, &@2, "script-time must be 1s to "
+				    "1d");
+			else if (conf_set_once(CONF, &@1,
+			    "limit script-time") == 0)
+				conf_sensor_mut(CONF)->limits.script_time_ms = $2;
+		}
+		| SCRIPTCPU duration {
+			if ($2 < 1000 || $2 > 3600 * 1000)
+				conf_error(CONF, &@2, "script-cpu must be 1s to "
+				    "1h");
+			else if (conf_set_once(CONF, &@1,
+			    "limit script-cpu") == 0)
+				conf_sensor_mut(CONF)->limits.script_cpu_ms = $2;
 		}
 		| IDLE duration {
 			if ($2 < 1000 || $2 > 86400 * 1000)

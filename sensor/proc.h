@@ -34,6 +34,8 @@ enum {
 	MSG_START,		/* all rings sent: start the loop */
 	MSG_NEIGH,		/* struct msg_neigh (engine only) */
 	MSG_STATS,		/* dump counters (SIGUSR1) */
+	MSG_HLOG,		/* the honeyd-style log's fd (engine only,
+				   before MSG_START; no payload) */
 	/* engine -> shipper */
 	MSG_EVENT,		/* event_encode lines, each ending in '\n' */
 	/* capture -> shipper */
@@ -41,6 +43,50 @@ enum {
 	/* engine -> shipper */
 	MSG_UPLOAD,		/* struct msg_upload + up to MSG_UPLOAD_CHUNK
 				   bytes of a file an attacker sent */
+	/* engine -> parent: service commands (vscript.h) */
+	MSG_SCRIPT_RUN,		/* struct msg_script_run */
+	MSG_SCRIPT_END,		/* struct msg_script_ref: the flow is gone */
+	/* parent -> engine */
+	MSG_SCRIPT_IO,		/* struct msg_script_ref + its stdin/stdout */
+	MSG_SCRIPT_ERR,		/* struct msg_script_ref + its stderr */
+	MSG_SCRIPT_EXIT,	/* struct msg_script_exit */
+};
+
+/*
+ * Run service command index (vscript_table) for flow conn.  The rest is
+ * what honeyd puts in the command's environment; the parent checks every
+ * field, as it would an attacker's.
+ */
+struct msg_script_run {
+	uint64_t	 conn;
+	uint32_t	 index;
+	uint8_t		 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	struct addr	 src, dst;	/* the peer's, the virtual host's */
+	uint16_t	 sport, dport;
+	uint64_t	 uptime_s;	/* the virtual host's */
+	char		 template[64];
+	char		 personality[128];
+	char		 ifname[16];
+};
+
+struct msg_script_ref {
+	uint64_t	 conn;
+};
+
+/* How a command ended, or why it never ran. */
+enum {
+	SCRIPT_EXITED = 1,	/* by itself (status) */
+	SCRIPT_KILLED_TIME,	/* past limit script-time */
+	SCRIPT_KILLED_CPU,	/* past limit script-cpu (RLIMIT_CPU) */
+	SCRIPT_KILLED_CLOSED,	/* its flow ended first */
+	SCRIPT_REFUSED_LIMIT,	/* limit scripts reached: not run */
+	SCRIPT_FAILED,		/* fork or socketpair failed: not run */
+};
+struct msg_script_exit {
+	uint64_t	 conn;
+	uint32_t	 reason;	/* SCRIPT_* */
+	int32_t		 status;	/* wait(2) status; 0 if not run */
+	uint64_t	 wall_ms;
 };
 
 /*

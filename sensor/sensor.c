@@ -27,7 +27,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-dnv] [--no-firewall] [-D macro=value] "
-	    "[-f file]\n"
+	    "[-f file] [-l file]\n"
 	    "       %s [-f file] enroll URL TOKEN [NAME]\n", getprogname(),
 	    getprogname());
 	exit(1);
@@ -82,7 +82,7 @@ main(int argc, char *argv[])
 	};
 	struct sensor_opts opts;
 	const char *defines[MAX_DEFINES];
-	const char *conffile = CONF_PATH;
+	const char *conffile = CONF_PATH, *hlogfile = NULL;
 	struct conf_params params;
 	struct conf *conf;
 	int ch, debug = 0, noaction = 0, verbose = 0, nofirewall = 0, rv;
@@ -91,7 +91,7 @@ main(int argc, char *argv[])
 	log_init(1, 0, LOG_DAEMON);
 	log_procinit(getprogname());
 
-	while ((ch = getopt_long(argc, argv, "D:df:nv", longopts,
+	while ((ch = getopt_long(argc, argv, "D:df:l:nv", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'D':
@@ -104,6 +104,9 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			conffile = optarg;
+			break;
+		case 'l':
+			hlogfile = optarg;
 			break;
 		case 'n':
 			noaction = 1;
@@ -151,6 +154,7 @@ main(int argc, char *argv[])
 	opts.verbose = verbose;
 	opts.no_firewall = nofirewall;
 	opts.conffile = conffile;
+	opts.honeyd_log = hlogfile;
 	rv = parent_main(conf, &opts);
 	conf_free(conf);
 	return rv;

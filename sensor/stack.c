@@ -59,6 +59,9 @@ stack_new(const struct conf *conf, const struct stack_io *io, uint64_t now_us)
 	s->next_conn = 1;
 	if (flow_init(s) == -1 || claim_init(s) == -1)
 		goto fail;
+	if (io->script_open != NULL &&
+	    (s->scripts = vscript_table_new(conf)) == NULL)
+		goto fail;
 	return s;
  fail:
 	stack_free(s);
@@ -83,6 +86,7 @@ stack_free(struct stack *s)
 	claim_fini(s);
 	vhost_fini(s);
 	vfrag_fini(s);
+	vscript_table_free(s->scripts);
 	free(s->heap);
 	free(s);
 }

@@ -20,6 +20,7 @@
 
 struct conf;
 struct event;
+struct flow;
 struct stack;
 
 struct stack_io {
@@ -43,6 +44,19 @@ struct stack_io {
 	 */
 	void	(*upload)(void *arg, const struct event *ev,
 		    const uint8_t *data, size_t len);
+	/*
+	 * Optional (NULL: command ports are accepted and recorded only).
+	 * A flow reached a service command (vscript.h): script_open asks
+	 * for command index to be run for it (0, or -1: the flow is
+	 * closed); script_input passes what the peer sent (-1 when it
+	 * cannot be taken: the flow is reset); script_close says the peer
+	 * closed or the flow ended, and nothing more comes.  All three
+	 * are called from inside stack_input or stack_timers.
+	 */
+	int	(*script_open)(void *arg, struct flow *, uint32_t index);
+	int	(*script_input)(void *arg, struct flow *, const uint8_t *,
+		    size_t);
+	void	(*script_close)(void *arg, struct flow *);
 };
 
 /* An interface the sensor listens on, and the sensor's own addresses

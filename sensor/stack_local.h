@@ -15,6 +15,7 @@
 #include "net.h"
 #include "personality.h"
 #include "stack.h"
+#include "vscript.h"
 #include "vservice.h"
 
 /*
@@ -303,6 +304,7 @@ struct stack {
 	size_t				 svc_mem;	/* all flows' */
 	struct expect			 expects[STACK_EXPECTS];
 	size_t				 nexpects;	/* slots ever used */
+	struct vscript_table		*scripts;	/* or NULL */
 	uint64_t			 ctr[CTR_MAX];
 	uint64_t			 anom[ANOM_MAX];
 	uint64_t			 limit_logged[LIMIT_MAX];

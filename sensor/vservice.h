@@ -202,5 +202,7 @@ extern const struct vservice vservice_telnet;
 extern const struct vservice vservice_login;
 extern const struct vservice vservice_smtp;
 extern const struct vservice vservice_ssh;
+/* A service command (vscript.c); never found by name. */
+extern const struct vservice vservice_script;
 
 #endif

@@ -514,7 +514,10 @@ peer_fin(struct stack *s, struct flow *f)
 				f->svc->on_close(f, f->svc_state);
 			f->svc_state = NULL;
 		}
-		tc->fin_wanted = 1;
+		/* A command may answer after the peer's FIN, as under
+		 * honeyd: it closes when its output ends (vscript.c). */
+		if (f->svc != &vservice_script)
+			tc->fin_wanted = 1;
 		break;
 	case TCPS_FIN_WAIT_1:
 		tc->state = TCPS_CLOSING;

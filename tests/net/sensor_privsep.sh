@@ -78,11 +78,11 @@ sensor_stop
 [ "$sensor_rc" -eq 0 ] && ok "SIGTERM: clean exit 0" || fail "SIGTERM: exit $sensor_rc"
 check_not "the nft table is removed on exit" on sensor nft list table inet dias_sensor
 check "the engine left when the parent closed its channel" grep -q "engine (pid [0-9]*) exited with status 0" "$sensor_log"
-pcap=$(ls "$sensor_dir"/capture/eth0-*.pcap 2>/dev/null | head -1)
+pcap=$(ls "$sensor_dir"/capture/*-eth0-*.pcap 2>/dev/null | head -1)
 if [ -n "$pcap" ]; then
 	ok "capture closed $(basename "$pcap")"
 	case "$(basename "$pcap")" in
-	eth0-$(date -u +%Y%m%d).pcap) ok "one file per interface per day, named for the day" ;;
+	*-eth0-$(date -u +%Y%m%d).pcap) ok "one file per interface per day, named for the day" ;;
 	*) fail "unexpected capture name $(basename "$pcap")" ;;
 	esac
 	check "the capture holds the who-has for a claimed address" \
@@ -123,7 +123,7 @@ done
 
 # Restarts within a day write new files, never overwrite; the file the
 # killed capture left behind is finished at the next start.
-n=$(ls "$sensor_dir"/capture/eth0-*.pcap 2>/dev/null | wc -l)
+n=$(ls "$sensor_dir"/capture/*-eth0-*.pcap 2>/dev/null | wc -l)
 [ "$n" -ge 4 ] && ok "restarts within a day write new files ($n), never overwrite" ||
 	fail "only $n capture files after restarts"
 # seq goes on across restarts.
@@ -145,7 +145,7 @@ sensor_stop
 	ok "a .part file left by a killed capture is finished at the next start" ||
 	fail "a .part file is still there: $(ls "$sensor_dir"/capture/)"
 check "the file a killed capture left is recovered at the next start" \
-	sh -c "cat '$lab_tmp'/sensor.*.log | grep -q 'capture: recovered eth0-.*pcap'"
+	sh -c "cat '$lab_tmp'/sensor.*.log | grep -q 'capture: recovered .*-eth0-.*pcap'"
 # (Not the one closed after the shipper was killed: nobody to tell.  The
 # real shipper will scan capture_dir when it starts.)
 n=$(wc -l <"$sensor_dir/spool/captures.list")
