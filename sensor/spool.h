@@ -38,6 +38,9 @@
  *			<= spool_synced_seq), stopping before out would exceed
  *			its maximum; sets *last to the last seq appended (after
  *			if none).  Records that were dropped are skipped.
+ *			Returns the number of records appended, -1 on a
+ *			read error.  Consecutive reads (after = the last
+ *			*last) continue where the previous one stopped.
  *	spool_ack	records that the server stored every seq <= seq (the
  *			"acked" file), deletes segments now wholly acked.  An
  *			ack at or below the current one is a no-op.
@@ -53,10 +56,15 @@ struct spool;
 
 struct spool_conf {
 	const char	*dir;
-	uint64_t	 max_bytes;		/* all segments together */
-	uint64_t	 segment_bytes;		/* roll to a new segment past this */
-	uint64_t	 sync_records;		/* fsync after this many appends */
+	uint64_t	 max_bytes;		/* all segments together; 0: none */
+	uint64_t	 segment_bytes;		/* roll to a new segment past this;
+						   0: SPOOL_SEGMENT_BYTES; at
+						   most max_bytes / 4 */
+	uint64_t	 sync_records;		/* fsync after this many appends;
+						   0: 1 */
 };
+
+#define SPOOL_SEGMENT_BYTES	(16 * 1024 * 1024)
 
 struct spool_stats {
 	uint64_t	 appended, synced;	/* records since open */
