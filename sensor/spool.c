@@ -10,7 +10,6 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -78,6 +77,7 @@ struct spool {
 	uint64_t		 unsynced;	/* records since the last sync */
 	uint64_t		 total_bytes;	/* of all segments */
 	int			 dir_dirty;	/* a segment was deleted */
+	uint8_t			*wbuf;	/* one record being written */
 	struct spool_cursor	 cur;
 	struct spool_stats	 st;
 	struct spool_drop	 drop;
@@ -335,7 +335,7 @@ seg_create(struct spool *sp)
 	seg_name(sp->next_seq, name, sizeof(name));
 	/* Nothing spooled is at or past next_seq, so no data is truncated. */
 	if ((fd = openat(sp->dfd, name, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_APPEND | O_CLOEXEC, 0600)) == -1) {
+	    O_CLOEXEC, 0600)) == -1) {
 		free(s);
 		return -1;
 	}
@@ -590,16 +590,22 @@ spool_open(const struct spool_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: path too long", conf->dir);
 		goto fail;
 	}
-	if ((sp->cur.buf = malloc(SPOOL_RBUF)) == NULL) {
+	if ((sp->cur.buf = malloc(SPOOL_RBUF)) == NULL ||
+	    (sp->wbuf = malloc(SPOOL_HDR + EVENT_LINE_MAX)) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		goto fail;
 	}
-	if (mkdir(conf->dir, 0700) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "mkdir %s: %s", conf->dir, strerror(errno));
-		goto fail;
-	}
+	/* mkdir only when missing: a jailed shipper may not be allowed it. */
 	if ((sp->dfd = open(conf->dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1) {
+	    O_CLOEXEC)) == -1 && errno == ENOENT) {
+		if (mkdir(conf->dir, 0700) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "mkdir %s: %s", conf->dir,
+			    strerror(errno));
+			goto fail;
+		}
+		sp->dfd = open(conf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (sp->dfd == -1) {
 		snprintf(err, errlen, "%s: %s", conf->dir, strerror(errno));
 		goto fail;
 	}
@@ -621,7 +627,7 @@ spool_open(const struct spool_conf *conf, char *err, size_t errlen)
 		 * Appends continue in that segment if they can.
 		 */
 		seg_name(s->first, name, sizeof(name));
-		if ((sp->wfd = openat(sp->dfd, name, O_WRONLY | O_APPEND |
+		if ((sp->wfd = openat(sp->dfd, name, O_WRONLY |
 		    O_CLOEXEC)) == -1 || fdatasync(sp->wfd) == -1) {
 			snprintf(err, errlen, "%s: %s", name, strerror(errno));
 			goto fail;
@@ -655,6 +661,7 @@ spool_close(struct spool *sp)
 	}
 	cursor_close(&sp->cur);
 	free(sp->cur.buf);
+	free(sp->wbuf);
 	while ((s = TAILQ_FIRST(&sp->segs)) != NULL) {
 		TAILQ_REMOVE(&sp->segs, s, entry);
 		free(s);
@@ -707,9 +714,8 @@ spool_make_room(struct spool *sp, uint64_t need)
 int
 spool_append(struct spool *sp, uint64_t seq, const char *json, size_t len)
 {
-	uint8_t hdr[SPOOL_HDR];
-	struct iovec iov[2];
 	uint64_t need = SPOOL_HDR + len;
+	uint8_t *p;
 	ssize_t n;
 
 	if (seq != sp->next_seq || seq > SPOOL_SEQ_MAX || len == 0 ||
@@ -730,21 +736,19 @@ spool_append(struct spool *sp, uint64_t seq, const char *json, size_t len)
 	if (sp->wseg == NULL && seg_create(sp) == -1)
 		return -1;
 
-	put_le32(hdr, (uint32_t)len);
-	put_le64(hdr + 8, seq);
-	put_le32(hdr + 4, crc32c(crc32c(0, hdr + 8, 8), json, len));
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = sizeof(hdr);
-	iov[1].iov_base = (void *)(uintptr_t)json;
-	iov[1].iov_len = len;
-	while ((n = writev(sp->wfd, iov, 2)) == -1 && errno == EINTR)
+	/* One pwrite at the known end: a failed one leaves nothing behind
+	 * that the next would not overwrite. */
+	p = sp->wbuf;
+	put_le32(p, (uint32_t)len);
+	put_le64(p + 8, seq);
+	memcpy(p + SPOOL_HDR, json, len);
+	put_le32(p + 4, crc32c(0, p + 8, 8 + len));
+	while ((n = pwrite(sp->wfd, p, need, (off_t)sp->wseg->size)) == -1 &&
+	    errno == EINTR)
 		continue;
 	if (n != (ssize_t)need) {
-		/* Leave no part of a record behind (ENOSPC, EIO). */
 		if (n >= 0)
 			errno = ENOSPC;
-		if (n > 0 && ftruncate(sp->wfd, (off_t)sp->wseg->size) == -1)
-			log_warn("spool: cutting a partial record");
 		return -1;
 	}
 	sp->wseg->size += need;

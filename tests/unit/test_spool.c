@@ -2,6 +2,7 @@
  * sensor/spool.c: the durable event spool, on real files, and lib/crc32c.c
  * against RFC 3720's vectors.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -775,6 +777,42 @@ test_spool_ignores_other_files_and_drops_overlaps(void **state)
 	spool_close(sp);
 }
 
+static void
+test_spool_failed_write_leaves_no_partial_record(void **state)
+{
+	struct spool *sp;
+	struct spool_stats st;
+	struct rlimit old, lim;
+	char path[128], j[128];
+	off_t size;
+
+	(void)state;
+	sp = open_spool(0, 0, 1);
+	append_n(sp, 3);
+	seg_path(1, path, sizeof(path));
+	size = file_size(path);
+	/* The file may grow by 10 bytes: record 4 is written in part. */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)size + 10;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(spool_append(sp, 4, j, line(4, j, sizeof(j))), -1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(spool_next_seq(sp), 4);
+	/* The next append takes the place of the partial one. */
+	append_n(sp, 2);
+	assert_int_equal(file_size(path), size + (off_t)(rec_size(4) +
+	    rec_size(5)));
+	spool_close(sp);
+	sp = open_spool(0, 0, 1);
+	spool_stats(sp, &st);
+	assert_int_equal(st.torn_bytes, 0);
+	assert_int_equal(read_all(sp, 0, 100, NULL), 5);
+	spool_close(sp);
+}
+
 int
 main(void)
 {
@@ -798,6 +836,7 @@ main(void)
 		T(test_spool_seq_never_reused_after_ack_of_unsynced),
 		T(test_spool_ack_past_spooled_moves_next_seq),
 		T(test_spool_append_rejects_bad_records),
+		T(test_spool_failed_write_leaves_no_partial_record),
 		T(test_spool_keeps_a_gap_between_segments),
 		T(test_spool_ignores_other_files_and_drops_overlaps),
 #undef T
