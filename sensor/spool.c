@@ -187,7 +187,8 @@ cursor_set(struct spool *sp, struct spool_seg *s, uint64_t off, uint64_t seq)
 	if (c->seg != s) {
 		cursor_close(c);
 		seg_name(s->first, name, sizeof(name));
-		if ((c->fd = openat(sp->dfd, name, O_RDONLY | O_CLOEXEC)) == -1)
+		if ((c->fd = openat(sp->dfd, name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1)
 			return -1;
 		c->seg = s;
 	}
@@ -383,7 +384,7 @@ seg_trim_acked(struct spool *sp)
 static int
 acked_read(struct spool *sp, char *err, size_t errlen)
 {
-	char text[SPOOL_ACKED_MAX + 1];
+	char text[SPOOL_ACKED_MAX + 2];
 	const char *errstr;
 	ssize_t n;
 	int fd;
@@ -413,7 +414,9 @@ acked_read(struct spool *sp, char *err, size_t errlen)
 	 * wrote it.  Starting over from 0 resends what the server has, which
 	 * it stores once: safe, unlike guessing.
 	 */
-	if (text[0] < '0' || text[0] > '9')
+	if (n > SPOOL_ACKED_MAX)
+		errstr = "too long";
+	else if (text[0] < '0' || text[0] > '9')
 		errstr = "not a number";
 	else
 		sp->acked = (uint64_t)strtonum(text, 0, (long long)SPOOL_SEQ_MAX,
@@ -440,6 +443,7 @@ seg_list(struct spool *sp, char *err, size_t errlen)
 {
 	struct spool_seg **v = NULL, **nv, *s;
 	struct dirent *de;
+	struct stat sb;
 	size_t n = 0, cap = 0, i;
 	uint64_t first;
 	DIR *d;
@@ -455,6 +459,13 @@ seg_list(struct spool *sp, char *err, size_t errlen)
 	while ((de = readdir(d)) != NULL) {
 		if (seg_parse_name(de->d_name, &first) == -1)
 			continue;
+		/* A FIFO would block the open, a link lead elsewhere. */
+		if (fstatat(sp->dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || !S_ISREG(sb.st_mode)) {
+			log_warnx("spool: %s is not a regular file, ignored",
+			    de->d_name);
+			continue;
+		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)

@@ -563,6 +563,13 @@ test_spool_takes_bad_acked_file_as_zero(void **state)
 	assert_int_equal(spool_acked(sp), 0);
 	assert_int_equal(read_all(sp, 0, 100, NULL), 3);
 	spool_close(sp);
+	/* A number too long to be a seq is not read in part. */
+	assert_non_null(f = fopen(path, "w"));
+	fputs("000000000000000000000000000000000002\n", f);
+	fclose(f);
+	sp = open_spool(0, 0, 1);
+	assert_int_equal(spool_acked(sp), 0);
+	spool_close(sp);
 }
 
 static void
@@ -767,10 +774,15 @@ test_spool_ignores_other_files_and_drops_overlaps(void **state)
 	assert_non_null(f = fopen(path, "w"));
 	fputs("garbage", f);
 	fclose(f);
+	/* A FIFO with a segment's name must not block the open. */
+	seg_path(100, other, sizeof(other));
+	assert_int_equal(mkfifo(other, 0600), 0);
 	sp = open_spool(0, 0, 1);
 	spool_stats(sp, &st);
 	assert_int_equal(st.segments, 1);
 	assert_int_equal(st.torn_bytes, 7);
+	assert_int_equal(spool_next_seq(sp), 6);
+	snprintf(other, sizeof(other), "%s/captures.list", dir);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(access(other, F_OK), 0);
 	assert_int_equal(read_all(sp, 0, 100, NULL), 5);
