@@ -1,9 +1,12 @@
 /*
  * Spool recovery from arbitrary bytes on disk.  The input is
  *
- *	flags | acked file (flags & 0x1f bytes, if flags & 0x20) | segment
+ *	flags | acked file (flags & 0x1f bytes, if flags & 0x20) |
+ *	    split (2 bytes, little endian) | delta | segments
  *
- * and the segment is written as seg-<seq>.spool, seq chosen by flags >> 6.
+ * The segments are written as seg-<seq>.spool, seq chosen by flags >> 6;
+ * unless split is 0, the bytes from split on go to a second segment
+ * named seq + delta (a gap, an overlap, or the first again).
  * Open must succeed and cut whatever does not check; every record read is
  * one line; appends after recovery read back; a second open finds nothing
  * more to cut and the same seqs.
@@ -30,25 +33,39 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static char dir[64];
 
 static void
-clean_dir(void)
+empty_dir(void)
 {
 	struct dirent *de;
 	DIR *d;
 	int dfd;
 
-	if (dir[0] == '\0') {
-		/* tmpfs when there is one: fsyncs cost nothing there. */
-		snprintf(dir, sizeof(dir), "%s/dias-fuzz-spool.XXXXXX",
-		    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-		CHECK(mkdtemp(dir) != NULL);
-		return;
-	}
 	CHECK((d = opendir(dir)) != NULL);
 	dfd = dirfd(d);
 	while ((de = readdir(d)) != NULL)
 		if (de->d_name[0] != '.')
 			CHECK(unlinkat(dfd, de->d_name, 0) == 0);
 	closedir(d);
+}
+
+static void
+remove_dir(void)
+{
+	empty_dir();
+	rmdir(dir);
+}
+
+static void
+clean_dir(void)
+{
+	if (dir[0] == '\0') {
+		/* tmpfs when there is one: fsyncs cost nothing there. */
+		snprintf(dir, sizeof(dir), "%s/dias-fuzz-spool.XXXXXX",
+		    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+		CHECK(mkdtemp(dir) != NULL);
+		atexit(remove_dir);
+		return;
+	}
+	empty_dir();
 }
 
 static void
@@ -106,8 +123,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct spool *sp;
 	char name[64], err[256];
 	uint64_t acked, next, seq;
-	size_t alen = 0;
-	uint8_t flags;
+	size_t alen = 0, split;
+	uint8_t flags, delta;
 	int i;
 
 	if (size < 1)
@@ -125,9 +142,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += alen;
 		size -= alen;
 	}
+	split = delta = 0;
+	if (size >= 3) {
+		split = (size_t)data[0] | (size_t)data[1] << 8;
+		delta = data[2];
+		data += 3;
+		size -= 3;
+	}
+	if (split == 0 || split > size)
+		split = size;
 	snprintf(name, sizeof(name), "seg-%020" PRIu64 ".spool",
 	    seqs[flags >> 6]);
-	write_file(name, data, size);
+	write_file(name, data, split);
+	if (split < size) {
+		snprintf(name, sizeof(name), "seg-%020" PRIu64 ".spool",
+		    seqs[flags >> 6] + delta);
+		write_file(name, data + split, size - split);
+	}
 
 	sp = spool_open(&conf, err, sizeof(err));
 	CHECK(sp != NULL);
