@@ -84,6 +84,32 @@ append_n(struct spool *sp, uint64_t n)
 	}
 }
 
+/*
+ * In a forked child: no cmocka assertion may fail there (its longjmp would
+ * run the rest of the suite in the child), so any failure is _exit(1).
+ */
+static struct spool *
+child_open(uint64_t seg, uint64_t sync)
+{
+	struct spool_conf conf = { dir, 0, seg, sync };
+	struct spool *sp;
+	char err[256];
+
+	if ((sp = spool_open(&conf, err, sizeof(err))) == NULL)
+		_exit(1);
+	return sp;
+}
+
+static void
+child_append(struct spool *sp)
+{
+	char j[128];
+	uint64_t seq = spool_next_seq(sp);
+
+	if (spool_append(sp, seq, j, line(seq, j, sizeof(j))) != 0)
+		_exit(1);
+}
+
 static uint64_t
 rec_size(uint64_t seq)
 {
@@ -650,13 +676,14 @@ test_spool_seq_never_reused_after_ack_of_unsynced(void **state)
 	struct spool *sp;
 	char path[128];
 	pid_t pid;
-	int status;
+	int i, status;
 
 	(void)state;
 	/* A shipper acks records never synced, then the machine dies. */
 	if ((pid = fork()) == 0) {
-		sp = open_spool(0, 0, 1000);
-		append_n(sp, 5);
+		sp = child_open(0, 1000);
+		for (i = 0; i < 5; i++)
+			child_append(sp);
 		if (spool_ack(sp, 5) != 0)
 			_exit(1);
 		_exit(0);
@@ -825,6 +852,50 @@ test_spool_failed_write_leaves_no_partial_record(void **state)
 	spool_close(sp);
 }
 
+static void
+test_spool_keeps_every_synced_record_after_kill(void **state)
+{
+	struct spool *sp;
+	struct spool_stats st;
+	uint64_t synced = 0, got;
+	pid_t pid;
+	int p[2], status;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		/* Appends until killed, telling each synced seq. */
+		close(p[0]);
+		sp = child_open(4096, 8);
+		for (got = 0; got < 100000; got++) {
+			child_append(sp);
+			if (spool_synced_seq(sp) > synced) {
+				synced = spool_synced_seq(sp);
+				if (write(p[1], &synced, sizeof(synced)) !=
+				    sizeof(synced))
+					_exit(1);
+			}
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	while (synced < 400 && read(p[0], &got, sizeof(got)) == sizeof(got))
+		synced = got;
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	assert_true(synced >= 400);
+	sp = open_spool(0, 4096, 8);
+	spool_stats(sp, &st);
+	assert_true(spool_next_seq(sp) > synced);
+	assert_int_equal(st.segments, (uint64_t)count_segments());
+	assert_true(st.segments > 1);
+	/* No seq missing, none twice, each line the one written. */
+	assert_int_equal(read_all(sp, 0, 50, &got), spool_next_seq(sp) - 1);
+	assert_int_equal(got, 1);
+	spool_close(sp);
+}
+
 int
 main(void)
 {
@@ -849,6 +920,7 @@ main(void)
 		T(test_spool_ack_past_spooled_moves_next_seq),
 		T(test_spool_append_rejects_bad_records),
 		T(test_spool_failed_write_leaves_no_partial_record),
+		T(test_spool_keeps_every_synced_record_after_kill),
 		T(test_spool_keeps_a_gap_between_segments),
 		T(test_spool_ignores_other_files_and_drops_overlaps),
 #undef T
