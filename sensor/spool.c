@@ -252,7 +252,8 @@ cursor_peek(struct spool_cursor *c, uint64_t limit, struct spool_rec *r)
 		return rv == 1 ? 0 : -1;
 	h = c->buf + (c->off - c->boff);
 	len = get_le32(h);
-	if (len == 0 || len > EVENT_LINE_MAX || get_le64(h + 8) != c->seq)
+	if (len == 0 || len > EVENT_LINE_MAX || get_le64(h + 8) != c->seq ||
+	    c->seq > SPOOL_SEQ_MAX)
 		return 2;
 	if ((rv = cursor_fill(c, c->off, SPOOL_HDR + len, limit)) != 0)
 		return rv == 1 ? 0 : -1;
