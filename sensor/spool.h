@@ -42,8 +42,11 @@
  *			read error.  Consecutive reads (after = the last
  *			*last) continue where the previous one stopped.
  *	spool_ack	records that the server stored every seq <= seq (the
- *			"acked" file), deletes segments now wholly acked.  An
- *			ack at or below the current one is a no-op.
+ *			"acked" file), deletes segments now wholly acked
+ *			(but not the one being written).  An ack at or below
+ *			the current one is a no-op; one at or past
+ *			spool_next_seq (the server holds seqs this spool
+ *			lost) moves spool_next_seq past it.
  */
 #ifndef DIAS_SPOOL_H
 #define DIAS_SPOOL_H
