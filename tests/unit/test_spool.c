@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "crc32c.h"
 #include "event.h"
+#include "sandbox.h"
 #include "spool.h"
 
 #define HDR	16
@@ -896,6 +897,60 @@ test_spool_keeps_every_synced_record_after_kill(void **state)
 	spool_close(sp);
 }
 
+/*
+ * The shipper's seccomp filter allows every call the spool makes: open
+ * and recovery, appends across segments, drops at the cap, acks, reads.
+ */
+static void
+test_spool_runs_under_the_shipper_sandbox(void **state)
+{
+	struct spool_conf conf = { dir, 3000, 600, 4 };
+	struct spool_drop d;
+	struct spool *sp;
+	struct buf out;
+	char err[256], j[128];
+	uint64_t seq, last;
+	pid_t pid;
+	int i, status;
+
+	(void)state;
+	sp = open_spool(0, 0, 1);
+	append_n(sp, 3);
+	spool_close(sp);
+	if ((pid = fork()) == 0) {
+		if (sandbox_filter(SANDBOX_SHIPPER) == -1)
+			_exit(10);
+		if ((sp = spool_open(&conf, err, sizeof(err))) == NULL)
+			_exit(11);
+		for (i = 0; i < 100; i++) {
+			seq = spool_next_seq(sp);
+			if (spool_append(sp, seq, j, line(seq, j,
+			    sizeof(j))) == -1)
+				_exit(12);
+		}
+		if (spool_sync(sp) == -1 || spool_take_drops(sp, &d) != 1)
+			_exit(13);
+		buf_init(&out, EVENT_LINE_MAX + 1);
+		if (spool_read(sp, 0, &out, 1000, &last) <= 0 || last != 103)
+			_exit(14);
+		if (spool_ack(sp, 100) == -1)
+			_exit(15);
+		spool_close(sp);
+		if ((sp = spool_open(&conf, err, sizeof(err))) == NULL ||
+		    spool_acked(sp) != 100 || spool_next_seq(sp) != 104)
+			_exit(16);
+		spool_close(sp);
+		buf_free(&out);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("killed by signal %d (SIGSYS: a syscall the shipper's "
+		    "filter lacks)", WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int
 main(void)
 {
@@ -921,6 +976,7 @@ main(void)
 		T(test_spool_append_rejects_bad_records),
 		T(test_spool_failed_write_leaves_no_partial_record),
 		T(test_spool_keeps_every_synced_record_after_kill),
+		T(test_spool_runs_under_the_shipper_sandbox),
 		T(test_spool_keeps_a_gap_between_segments),
 		T(test_spool_ignores_other_files_and_drops_overlaps),
 #undef T
