@@ -149,8 +149,10 @@ seg_records(const struct spool_seg *s)
 	return s->last + 1 - s->first;
 }
 
-/* Records of s above the ack, and their bytes (in proportion when s is
- * partly acked: the offset of the ack point is not kept). */
+/*
+ * Records of s above the ack, and their bytes (in proportion when s is
+ * partly acked: the offset of the ack point is not kept).
+ */
 static uint64_t
 seg_unacked(const struct spool *sp, const struct spool_seg *s,
     uint64_t *bytes)
@@ -748,8 +750,10 @@ spool_append(struct spool *sp, uint64_t seq, const char *json, size_t len)
 	if (sp->wseg == NULL && seg_create(sp) == -1)
 		return -1;
 
-	/* One pwrite at the known end: a failed one leaves nothing behind
-	 * that the next would not overwrite. */
+	/*
+	 * One pwrite at the known end: a failed one leaves nothing behind
+	 * that the next would not overwrite.
+	 */
 	p = sp->wbuf;
 	put_le32(p, (uint32_t)len);
 	put_le64(p + 8, seq);

@@ -119,9 +119,11 @@ rec_size(uint64_t seq)
 	return HDR + line(seq, j, sizeof(j));
 }
 
-/* Reads every record after `after` in batches of batch, checking each
+/*
+ * Reads every record after `after` in batches of batch, checking each
  * line is the one written for its seq; returns the count, *first the
- * first seq seen. */
+ * first seq seen.
+ */
 static uint64_t
 read_all(struct spool *sp, uint64_t after, int batch, uint64_t *first)
 {
