@@ -858,6 +858,8 @@ spool_read(struct spool *sp, uint64_t after, struct buf *out, size_t max,
 	*last = after;
 	if (after >= sp->synced_seq || max == 0)
 		return 0;
+	if (max > INT_MAX)
+		max = INT_MAX;	/* the count is returned as an int */
 	if ((c->seg == NULL || c->seq != after + 1) &&
 	    cursor_seek(sp, after + 1) == -1)
 		return -1;
