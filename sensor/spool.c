@@ -706,7 +706,7 @@ spool_acked(const struct spool *sp)
 /*
  * Deletes oldest segments until need more bytes fit under max_bytes.  The
  * segment being written is closed first if it is the oldest, so appends
- * never go to a file already deleted.
+ * never go to a file already deleted.  The caller fsyncs the directory.
  */
 static int
 spool_make_room(struct spool *sp, uint64_t need)
@@ -722,7 +722,7 @@ spool_make_room(struct spool *sp, uint64_t need)
 		}
 		seg_remove(sp, s);
 	}
-	return dir_sync(sp);
+	return 0;
 }
 
 int
@@ -747,7 +747,10 @@ spool_append(struct spool *sp, uint64_t seq, const char *json, size_t len)
 	if (sp->total_bytes + need > sp->max_bytes &&
 	    spool_make_room(sp, need) == -1)
 		return -1;
+	/* One directory fsync for the deletions and the new segment. */
 	if (sp->wseg == NULL && seg_create(sp) == -1)
+		return -1;
+	if (dir_sync(sp) == -1)
 		return -1;
 
 	/*
