@@ -19,7 +19,11 @@
  *			"acked", walks the segments, cuts a torn or corrupt
  *			tail at the last record whose CRC and seq check
  *			(counted in torn_bytes), deletes segments wholly acked.
- *			NULL and a reason in err on failure.
+ *			NULL and a reason in err on failure.  The directory
+ *			is created if missing (mode 0700) and kept open, but
+ *			"acked" is replaced by path (dir/acked): open the
+ *			spool where that path stays valid, i.e. after the
+ *			chroot.  spool_close syncs and frees it.
  *	spool_next_seq	the seq the next record must carry: one past the
  *			highest seq ever spooled or acked, so seqs survive
  *			restarts and are never reused.
