@@ -45,6 +45,8 @@
  *			Returns the number of records appended, -1 on a
  *			read error.  Consecutive reads (after = the last
  *			*last) continue where the previous one stopped.
+ *			out's maximum must hold EVENT_LINE_MAX + 1, or one
+ *			large record stops every read at it.
  *	spool_ack	records that the server stored every seq <= seq (the
  *			"acked" file), deletes segments now wholly acked
  *			(but not the one being written).  An ack at or below
