@@ -91,6 +91,7 @@ static const int sc_files[] = {
 	SCMP_SYS(unlinkat), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
 	SCMP_SYS(ftruncate), SCMP_SYS(statx), SCMP_SYS(getdents64),
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(stat),
+	SCMP_SYS(fchmod),	/* file_write_atomic: the spool's acked file */
 };
 
 /* Asked for by libc now and then; refused softly rather than fatally. */

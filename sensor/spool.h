@@ -19,7 +19,11 @@
  *			"acked", walks the segments, cuts a torn or corrupt
  *			tail at the last record whose CRC and seq check
  *			(counted in torn_bytes), deletes segments wholly acked.
- *			NULL and a reason in err on failure.
+ *			NULL and a reason in err on failure.  The directory
+ *			is created if missing (mode 0700) and kept open, but
+ *			"acked" is replaced by path (dir/acked): open the
+ *			spool where that path stays valid, i.e. after the
+ *			chroot.  spool_close syncs and frees it.
  *	spool_next_seq	the seq the next record must carry: one past the
  *			highest seq ever spooled or acked, so seqs survive
  *			restarts and are never reused.
@@ -38,9 +42,17 @@
  *			<= spool_synced_seq), stopping before out would exceed
  *			its maximum; sets *last to the last seq appended (after
  *			if none).  Records that were dropped are skipped.
+ *			Returns the number of records appended, -1 on a
+ *			read error.  Consecutive reads (after = the last
+ *			*last) continue where the previous one stopped.
+ *			out's maximum must hold EVENT_LINE_MAX + 1, or one
+ *			large record stops every read at it.
  *	spool_ack	records that the server stored every seq <= seq (the
- *			"acked" file), deletes segments now wholly acked.  An
- *			ack at or below the current one is a no-op.
+ *			"acked" file), deletes segments now wholly acked
+ *			(but not the one being written).  An ack at or below
+ *			the current one is a no-op; one at or past
+ *			spool_next_seq (the server holds seqs this spool
+ *			lost) moves spool_next_seq past it.
  */
 #ifndef DIAS_SPOOL_H
 #define DIAS_SPOOL_H
@@ -53,10 +65,15 @@ struct spool;
 
 struct spool_conf {
 	const char	*dir;
-	uint64_t	 max_bytes;		/* all segments together */
-	uint64_t	 segment_bytes;		/* roll to a new segment past this */
-	uint64_t	 sync_records;		/* fsync after this many appends */
+	uint64_t	 max_bytes;		/* all segments together; 0: none */
+	uint64_t	 segment_bytes;		/* roll to a new segment past this;
+						   0: SPOOL_SEGMENT_BYTES; at
+						   most max_bytes / 4 */
+	uint64_t	 sync_records;		/* fsync after this many appends;
+						   0: 1 */
 };
+
+#define SPOOL_SEGMENT_BYTES	(16 * 1024 * 1024)
 
 struct spool_stats {
 	uint64_t	 appended, synced;	/* records since open */
