@@ -17,6 +17,7 @@
 #define PT_FAULT	3
 #define PT_BIND		11
 #define PT_BIND_ACK	12
+#define PT_BIND_NAK	13
 #define PT_ALTER	14
 #define PT_ALTER_RESP	15
 
@@ -362,6 +363,21 @@ request(struct flow *f, struct dcerpc *rpc, const uint8_t *d, size_t len,
 	else
 		ept_map(w);
 	mw_set32(w, s + 16, (uint32_t)(w->len - hint));
+	pdu_end(w, s);
+}
+
+void
+dcerpc_nak_version(struct mw *w, const uint8_t *d, size_t len)
+{
+	size_t s;
+
+	s = pdu_begin(w, PT_BIND_NAK, PFC_FIRST | PFC_LAST, len >= 16 ?
+	    le32(d + 12) : 0);
+	mw_le16(w, 4);			/* protocol_version_not_supported */
+	mw_u8(w, 1);			/* one version: 5.0 */
+	mw_u8(w, 5);
+	mw_u8(w, 0);
+	mw_zero(w, 3);
 	pdu_end(w, s);
 }
 

@@ -39,6 +39,9 @@ struct dcerpc {
 /* The PDU at d: its length when all of it is there, 0 when more is
  * needed, -1 when it is not a DCE/RPC CO PDU. */
 long		 dcerpc_pdu_len(const uint8_t *, size_t);
+/* What Windows says to bytes that are not DCE/RPC version 5: BIND_NAK,
+ * protocol version not supported, 5.0 offered (C706 12.6.4.5). */
+void		 dcerpc_nak_version(struct mw *, const uint8_t *, size_t);
 /* Answer one whole PDU (len from dcerpc_pdu_len) into w, which may stay
  * empty (a fragment that is not the last one). */
 void		 dcerpc_input(struct flow *, struct dcerpc *, const uint8_t *,

@@ -68,6 +68,9 @@ msrpc_data(struct flow *f, void *state, const uint8_t *d, size_t len)
 		vconn_event_init(f, &ev, NULL, "error");
 		vconn_field(f, &ev, "error", "not dce/rpc", 11);
 		vconn_event_emit(f, &ev);
+		mw_init(&w, m->out, sizeof(m->out));
+		dcerpc_nak_version(&w, m->in.data, m->in.len);
+		(void)vconn_send(f, m->out, w.len);
 		buf_reset(&m->in);
 		m->dead = 1;
 		vconn_close(f);

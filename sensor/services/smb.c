@@ -38,8 +38,9 @@
 #include "dcerpc.h"
 #include "mswire.h"
 
-/* A 64 KiB write and its headers fit one NBT message; no more. */
-#define NBT_MAX		(65536 + 512)
+/* RFC 1002 4.3.1: LENGTH is 17 bits.  SMB1 large writes (CAP_LARGE_
+ * WRITEX, which nmap -sV expects of Windows) come close to that. */
+#define NBT_MAX		0x1ffff
 #define SMB_IO_MAX	65536	/* MaxRead/Write/Transact we offer */
 #define SMB_OUT_MAX	(2 * 8192 + 2048)
 #define SMB_PIPE_MAX	8192	/* one direction of a named pipe */
@@ -129,35 +130,43 @@ struct smb_os {
 	uint16_t	 smb2_max;	/* 0: SMB1 only */
 	uint8_t		 smb1;		/* SMB1 answered at all */
 	uint8_t		 timestamp;	/* MsvAvTimestamp (Vista on) */
+	uint16_t	 mpx;		/* SMB1 MaxMpxCount */
+	uint32_t	 maxbuf;	/* SMB1 MaxBufferSize */
+	uint32_t	 caps;		/* SMB1 Capabilities */
 };
 
 static const struct smb_os oses[] = {
 	{ "*windows*2000*", "Windows 5.0", "Windows 2000 LAN Manager",
-	    5, 0, 2195, 0, 1, 0 },
+	    5, 0, 2195, 0, 1, 0, 50, 16644, 0x0000f3fd },
 	{ "*windows*xp*", "Windows 5.1", "Windows 2000 LAN Manager",
-	    5, 1, 2600, 0, 1, 0 },
+	    5, 1, 2600, 0, 1, 0, 10, 4356, 0x0000e3fd },
 	{ "*windows*2003*", "Windows Server 2003 3790 Service Pack 2",
-	    "Windows Server 2003 5.2", 5, 2, 3790, 0, 1, 0 },
+	    "Windows Server 2003 5.2", 5, 2, 3790, 0, 1, 0, 50, 16644, 0x0001f3fd },
 	{ "*windows*2008*r2*", "Windows Server 2008 R2 Standard 7601 Service "
 	    "Pack 1", "Windows Server 2008 R2 Standard 6.1", 6, 1, 7601,
-	    0x0210, 1, 1 },
+	    0x0210, 1, 1, 50, 16644, 0x0001e3fd },
 	{ "*windows*vista*", "Windows Vista (TM) Business 6001 Service Pack 1",
-	    "Windows Vista (TM) Business 6.0", 6, 0, 6001, 0x0202, 1, 1 },
+	    "Windows Vista (TM) Business 6.0", 6, 0, 6001, 0x0202, 1, 1, 50, 16644,
+	    0x0001f3fd },
 	{ "*windows*2008*", "Windows Server (R) 2008 Standard 6001 Service "
 	    "Pack 1", "Windows Server (R) 2008 Standard 6.0", 6, 0, 6001,
-	    0x0202, 1, 1 },
+	    0x0202, 1, 1, 50, 16644, 0x0001f3fd },
 	{ "*windows*2012*", "Windows Server 2012 R2 Standard 9600",
-	    "Windows Server 2012 R2 Standard 6.3", 6, 3, 9600, 0x0302, 1, 1 },
+	    "Windows Server 2012 R2 Standard 6.3", 6, 3, 9600, 0x0302, 1, 1,
+	    50, 16644, 0x0001e3fc },
 	{ "*windows 8*", "Windows 8.1 Pro 9600", "Windows 8.1 Pro 6.3",
-	    6, 3, 9600, 0x0302, 1, 1 },
+	    6, 3, 9600, 0x0302, 1, 1, 10, 4356, 0x0001e3fc },
 	{ "*windows*1[01]*", "Windows 10 Pro 19045", "Windows 10 Pro 6.3",
-	    10, 0, 19041, 0x0311, 0, 1 },
+	    10, 0, 19041, 0x0311, 0, 1, 10, 4356, 0x0001e3fc },
 	{ "*windows*201[69]*", "Windows Server 2016 Standard 14393",
-	    "Windows Server 2016 Standard 6.3", 10, 0, 14393, 0x0311, 0, 1 },
+	    "Windows Server 2016 Standard 6.3", 10, 0, 14393, 0x0311, 0, 1, 50, 16644,
+	    0x0001e3fc },
 	{ "*windows*", "Windows 7 Professional 7601 Service Pack 1",
-	    "Windows 7 Professional 6.1", 6, 1, 7601, 0x0210, 1, 1 },
+	    "Windows 7 Professional 6.1", 6, 1, 7601, 0x0210, 1, 1, 10, 4356,
+	    0x0001e3fc },
 	/* Anything else is a Linux box running Samba. */
-	{ "*", "Windows 6.1", "Samba 4.17.12-Debian", 6, 1, 0, 0x0311, 1, 1 },
+	{ "*", "Windows 6.1", "Samba 4.17.12-Debian", 6, 1, 0, 0x0311, 1, 1, 50, 65535,
+	    0x0080f3fd },
 };
 
 static const uint16_t smb2_dialects[] = {
@@ -196,6 +205,7 @@ struct smb_file {
 
 struct smb {
 	uint8_t		 netbios;	/* 139: RFC 1002 session first */
+	uint8_t		 session;	/* 139: the session request came */
 	uint8_t		 dead;		/* answered for the last time */
 	uint8_t		 spnego;	/* the client wraps NTLMSSP */
 	uint8_t		 authed;
@@ -1298,9 +1308,11 @@ smb1_hdr(struct mw *w, struct smb *s, const uint8_t *h, uint32_t status,
 	mw_bytes(w, h, 4);
 	mw_u8(w, h[4]);
 	mw_le32(w, status);
-	mw_u8(w, 0x98);				/* reply, canonical paths */
-	mw_le16(w, (uint16_t)(FL2_NT_STATUS | FL2_LONG_NAMES | 0x0002 |
-	    (le16(h + 10) & (FL2_UNICODE | FL2_EXT_SEC))));
+	/* Windows echoes the path flags and what it agrees to of flags2
+	 * (nmap -sV matches these bytes). */
+	mw_u8(w, (uint8_t)(0x80 | (h[9] & 0x18)));
+	mw_le16(w, (uint16_t)(FL2_NT_STATUS | (le16(h + 10) &
+	    (FL2_UNICODE | FL2_EXT_SEC | FL2_LONG_NAMES))));
 	mw_bytes(w, h + 12, 12);		/* PIDHigh, signature, res. */
 	mw_le16(w, tid);
 	mw_bytes(w, h + 26, 2);			/* PID */
@@ -1428,12 +1440,12 @@ smb1_negotiate(struct flow *f, struct smb *s, const uint8_t *h,
 	mw_u8(w, 17);
 	mw_le16(w, (uint16_t)idx);
 	mw_u8(w, 0x03);			/* user level, encrypted passwords */
-	mw_le16(w, 50);
+	mw_le16(w, s->os->mpx);
 	mw_le16(w, 1);
-	mw_le32(w, 16644);
+	mw_le32(w, s->os->maxbuf);
 	mw_le32(w, 65536);
 	mw_le32(w, 0);
-	mw_le32(w, 0x0000f3fdU | (ext ? 0x80000000U : 0));
+	mw_le32(w, s->os->caps | (ext ? 0x80000000U : 0));
 	mw_le64(w, filetime_now(f));
 	mw_le16(w, 0);			/* UTC */
 	mw_u8(w, ext ? 0 : 8);
@@ -1991,22 +2003,15 @@ nbss_open(struct flow *f, void **state)
 	return smb_open_common(f, state, 1);
 }
 
+/* The whole NBT messages at the front of s->in: 0, or -1 (reset). */
 static int
-smb_data(struct flow *f, void *state, const uint8_t *d, size_t len)
+smb_frames(struct flow *f, struct smb *s)
 {
-	struct smb *s = state;
+	static const uint8_t nak[5] = { 0x83, 0, 0, 1, 0x8f };
 	const uint8_t *p;
 	struct event ev;
 	size_t n;
 
-	if (s->dead)
-		return 0;
-	if (buf_add(&s->in, d, len) == -1) {
-		event_simple(f, "error", "error", "nbt message too long");
-		s->dead = 1;
-		vconn_close(f);
-		return 0;
-	}
 	while (!s->dead && s->in.len >= 4) {
 		p = s->in.data;
 		n = (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
@@ -2022,17 +2027,48 @@ smb_data(struct flow *f, void *state, const uint8_t *d, size_t len)
 		}
 		if (s->in.len < 4 + n)
 			break;
+		if (p[0] == 0x00 && s->netbios && !s->session) {
+			/* RFC 1002 4.3.4: no session yet, "unspecified
+			 * error", as Windows answers on 139. */
+			event_simple(f, "error", "error", "no nbt session");
+			(void)vconn_send(f, nak, sizeof(nak));
+			s->dead = 1;
+			vconn_close(f);
+			return 0;
+		}
 		if (p[0] == 0x00) {
 			if (smb_message(f, s, p + 4, n) == -1)
 				return -1;
-		} else if (p[0] == 0x81 && s->netbios)
+		} else if (p[0] == 0x81 && s->netbios) {
 			nbt_session(f, p + 4, n);
-		else if (p[0] != 0x85) {
+			s->session = 1;
+		} else if (p[0] != 0x85) {
 			vconn_event_init(f, &ev, NULL, "error");
 			vconn_fieldf(f, &ev, "nbt_type", "0x%02x", p[0]);
 			vconn_event_emit(f, &ev);
 		}
 		buf_consume(&s->in, 4 + n);
+	}
+	return 0;
+}
+
+static int
+smb_data(struct flow *f, void *state, const uint8_t *d, size_t len)
+{
+	struct smb *s = state;
+	size_t n;
+
+	/* The buffer holds one message: feed it what fits, answer, go on. */
+	while (len > 0 && !s->dead) {
+		n = s->in.max - s->in.len;
+		if (n > len)
+			n = len;
+		if (n == 0 || buf_add(&s->in, d, n) == -1)
+			return -1;
+		d += n;
+		len -= n;
+		if (smb_frames(f, s) == -1)
+			return -1;
 	}
 	return 0;
 }
