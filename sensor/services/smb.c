@@ -428,7 +428,7 @@ login_event(struct flow *f, struct smb *s, const char *proto,
 {
 	char line[EVENT_VALUE_MAX], ch[17], a[2 * 24 + 1], b[700];
 	struct event ev;
-	int anon = user[0] == '\0';
+	int anon = user[0] == '\0' && ntlen == 0;	/* MS-NLMP 3.2.5.1.2 */
 
 	s->anon = (uint8_t)anon;
 
@@ -454,7 +454,8 @@ login_event(struct flow *f, struct smb *s, const char *proto,
 		    ch, a, b);
 		vconn_field(f, &ev, "netntlm", line, strlen(line));
 		vconn_field(f, &ev, "hash_type", "netntlmv2", 9);
-	}
+	} else
+		vconn_field(f, &ev, "hash_type", "none", 4);
 	vconn_event_emit(f, &ev);
 }
 
