@@ -1878,8 +1878,8 @@ nb_name(const uint8_t *d, size_t len, char *out, size_t cap)
 	if (len < 34 || d[0] != 32)
 		return;
 	for (i = 0; i < 15; i++) {
-		c = (uint8_t)((d[1 + 2 * i] - 'A') << 4 |
-		    ((d[2 + 2 * i] - 'A') & 0xf));
+		c = (uint8_t)(((unsigned)(d[1 + 2 * i] - 'A') & 0xf) << 4 |
+		    ((unsigned)(d[2 + 2 * i] - 'A') & 0xf));
 		if (o + 1 < cap)
 			out[o++] = isprint(c) ? (char)c : '?';
 	}
