@@ -196,7 +196,7 @@ ctx_bind(struct flow *f, struct dcerpc *rpc, const uint8_t *d, size_t len,
 			vconn_field(f, &ev, "pipe", rpc->pipe,
 			    strlen(rpc->pipe));
 		vconn_field(f, &ev, "result", ndr && !taken ? "accepted" :
-		    "rejected", ndr && !taken ? 8 : 8);
+		    "rejected", 8);
 		vconn_event_emit(f, &ev);
 		if (ndr && !taken) {
 			taken = 1;

@@ -27,7 +27,8 @@ struct dcerpc_share {
 };
 
 struct dcerpc {
-	const char	*secaddr;	/* bind_ack's: "135", "\\PIPE\\srvsvc" */
+	const char	*secaddr;	/* bind_ack's: "135", "\\PIPE\\srvsvc",
+					   borrowed */
 	const struct dcerpc_share *shares;	/* NetrShareEnum's answer */
 	size_t		 nshares;
 	const char	*pipe;		/* for events; NULL on 135 */

@@ -70,6 +70,7 @@
 #define ST_PIPE_EMPTY		0xc00000d9U
 #define ST_SESSION_DELETED	0xc0000203U
 #define ST_NOT_FOUND		0xc0000225U
+#define ST_INSUFF_SERVER	0xc0000205U
 
 /* SMB2 commands (MS-SMB2 2.2.1.2). */
 enum {
@@ -88,6 +89,11 @@ enum {
 /* SMB1 commands (MS-CIFS 2.2.2.1) and flags. */
 #define SMB1_CLOSE		0x04
 #define SMB1_TRANS		0x25
+#define SMB1_TRANS_SECONDARY	0x26
+#define SMB1_TRANS2		0x32
+#define SMB1_TRANS2_SECONDARY	0x33
+#define SMB1_NT_TRANS		0xa0
+#define SMB1_NT_TRANS_SECONDARY	0xa1
 #define SMB1_ECHO		0x2b
 #define SMB1_READ_ANDX		0x2e
 #define SMB1_WRITE_ANDX		0x2f
@@ -141,32 +147,35 @@ static const struct smb_os oses[] = {
 	{ "*windows*xp*", "Windows 5.1", "Windows 2000 LAN Manager",
 	    5, 1, 2600, 0, 1, 0, 10, 4356, 0x0000e3fd },
 	{ "*windows*2003*", "Windows Server 2003 3790 Service Pack 2",
-	    "Windows Server 2003 5.2", 5, 2, 3790, 0, 1, 0, 50, 16644, 0x0001f3fd },
-	{ "*windows*2008*r2*", "Windows Server 2008 R2 Standard 7601 Service "
-	    "Pack 1", "Windows Server 2008 R2 Standard 6.1", 6, 1, 7601,
-	    0x0210, 1, 1, 50, 16644, 0x0001e3fd },
+	    "Windows Server 2003 5.2",
+	    5, 2, 3790, 0, 1, 0, 50, 16644, 0x0001f3fd },
+	{ "*windows*2008*r2*",
+	    "Windows Server 2008 R2 Standard 7601 Service Pack 1",
+	    "Windows Server 2008 R2 Standard 6.1",
+	    6, 1, 7601, 0x0210, 1, 1, 50, 16644, 0x0001e3fd },
 	{ "*windows*vista*", "Windows Vista (TM) Business 6001 Service Pack 1",
-	    "Windows Vista (TM) Business 6.0", 6, 0, 6001, 0x0202, 1, 1, 50, 16644,
-	    0x0001f3fd },
-	{ "*windows*2008*", "Windows Server (R) 2008 Standard 6001 Service "
-	    "Pack 1", "Windows Server (R) 2008 Standard 6.0", 6, 0, 6001,
-	    0x0202, 1, 1, 50, 16644, 0x0001f3fd },
+	    "Windows Vista (TM) Business 6.0",
+	    6, 0, 6001, 0x0202, 1, 1, 50, 16644, 0x0001f3fd },
+	{ "*windows*2008*",
+	    "Windows Server (R) 2008 Standard 6001 Service Pack 1",
+	    "Windows Server (R) 2008 Standard 6.0",
+	    6, 0, 6001, 0x0202, 1, 1, 50, 16644, 0x0001f3fd },
 	{ "*windows*2012*", "Windows Server 2012 R2 Standard 9600",
-	    "Windows Server 2012 R2 Standard 6.3", 6, 3, 9600, 0x0302, 1, 1,
-	    50, 16644, 0x0001e3fc },
+	    "Windows Server 2012 R2 Standard 6.3",
+	    6, 3, 9600, 0x0302, 1, 1, 50, 16644, 0x0001e3fc },
 	{ "*windows 8*", "Windows 8.1 Pro 9600", "Windows 8.1 Pro 6.3",
 	    6, 3, 9600, 0x0302, 1, 1, 10, 4356, 0x0001e3fc },
 	{ "*windows*1[01]*", "Windows 10 Pro 19045", "Windows 10 Pro 6.3",
 	    10, 0, 19041, 0x0311, 0, 1, 10, 4356, 0x0001e3fc },
 	{ "*windows*201[69]*", "Windows Server 2016 Standard 14393",
-	    "Windows Server 2016 Standard 6.3", 10, 0, 14393, 0x0311, 0, 1, 50, 16644,
-	    0x0001e3fc },
+	    "Windows Server 2016 Standard 6.3",
+	    10, 0, 14393, 0x0311, 0, 1, 50, 16644, 0x0001e3fc },
 	{ "*windows*", "Windows 7 Professional 7601 Service Pack 1",
-	    "Windows 7 Professional 6.1", 6, 1, 7601, 0x0210, 1, 1, 10, 4356,
-	    0x0001e3fc },
+	    "Windows 7 Professional 6.1",
+	    6, 1, 7601, 0x0210, 1, 1, 10, 4356, 0x0001e3fc },
 	/* Anything else is a Linux box running Samba. */
-	{ "*", "Windows 6.1", "Samba 4.17.12-Debian", 6, 1, 0, 0x0311, 1, 1, 50, 65535,
-	    0x0080f3fd },
+	{ "*", "Windows 6.1", "Samba 4.17.12-Debian",
+	    6, 1, 0, 0x0311, 1, 1, 50, 65535, 0x0080f3fd },
 };
 
 static const uint16_t smb2_dialects[] = {
@@ -178,6 +187,11 @@ static const uint8_t spnego_init[] = {
 	0x60, 0x1c, 0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02,
 	0xa0, 0x12, 0x30, 0x10, 0xa0, 0x0e, 0x30, 0x0c, 0x06, 0x0a,
 	0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a
+};
+/* The request an SMB2 answer to an SMB1 negotiate pretends to answer:
+ * MessageId 0, one credit asked (MS-SMB2 3.3.5.3.1). */
+static const uint8_t upgrade_hdr[SMB2_HDR] = {
+	0xfe, 'S', 'M', 'B', 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0
 };
 static const uint8_t ntlmssp_oid[] = {
 	0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a
@@ -1287,7 +1301,8 @@ smb2_input(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
 		smb2_command(f, s, m + off, clen, w);
 		if (w->len > start) {
 			if (have)
-				mw_set32(w, prev + 20, (uint32_t)(start - prev));
+				mw_set32(w, prev + 20,
+				    (uint32_t)(start - prev));
 			prev = start;
 			have = 1;
 		} else
@@ -1375,7 +1390,7 @@ smb1_negotiate(struct flow *f, struct smb *s, const uint8_t *h,
 	struct event ev;
 	size_t off = 0, o = 0, l, bc;
 	int idx = -1, i = 0, smb2 = 0, wild = 0, ext;
-	uint16_t fl2 = le16(h + 10);
+	uint16_t fl2 = le16(h + 10), d;
 
 	list[0] = '\0';
 	while (off < nb && bytes[off] == 0x02) {
@@ -1407,16 +1422,10 @@ smb1_negotiate(struct flow *f, struct smb *s, const uint8_t *h,
 		vconn_field(f, &ev, "chosen", wild &&
 		    s->os->smb2_max > 0x0202 ? "02ff" : "0202", 4);
 		vconn_event_emit(f, &ev);
-		{
-			static const uint8_t h2[SMB2_HDR] = { 0xfe, 'S', 'M',
-			    'B', 64, 0 };
-			uint16_t d = wild && s->os->smb2_max > 0x0202 ?
-			    0x02ff : 0x0202;
-
-			if (d == 0x0202)
-				s->dialect = d;
-			smb2_negotiate_resp(f, s, h2, d, w);
-		}
+		d = wild && s->os->smb2_max > 0x0202 ? 0x02ff : 0x0202;
+		if (d == 0x0202)
+			s->dialect = d;	/* 2.0.2 alone: that is final */
+		smb2_negotiate_resp(f, s, upgrade_hdr, d, w);
 		return;
 	}
 	if (!s->os->smb1 || idx < 0) {
@@ -1641,6 +1650,80 @@ smb1_nt_create(struct flow *f, struct smb *s, const uint8_t *h,
 	mw_le16(w, 0);
 }
 
+/*
+ * The transactions a pipe does not answer: TRANS (MS-CIFS 2.2.4.33),
+ * TRANS2 (2.2.4.46), NT_TRANS (2.2.4.62) and their secondaries, the
+ * road of EternalBlue (MS17-010) and DoublePulsar.  Recorded with their
+ * setup words and sizes.  A PeekNamedPipe on FID 0 is answered as an
+ * unpatched Windows does (STATUS_INSUFF_SERVER_RESOURCES), the answer
+ * worms and nmap's smb-vuln-ms17-010 look for.
+ */
+static void
+smb1_trans_other(struct flow *f, struct smb *s, const uint8_t *h,
+    const uint8_t *words, size_t wc, struct mw *w)
+{
+	static const struct {
+		uint8_t		 cmd;
+		const char	*name;
+	} names[] = {
+		{ SMB1_TRANS, "trans" },
+		{ SMB1_TRANS_SECONDARY, "trans_secondary" },
+		{ SMB1_TRANS2, "trans2" },
+		{ SMB1_TRANS2_SECONDARY, "trans2_secondary" },
+		{ SMB1_NT_TRANS, "nt_trans" },
+		{ SMB1_NT_TRANS_SECONDARY, "nt_trans_secondary" },
+	};
+	char setup[4 * 8 + 1];
+	struct event ev;
+	const char *name = "trans";
+	size_t i, nsetup = 0, so = 0;
+	uint32_t status = ST_NOT_SUPPORTED, tparam = 0, tdata = 0;
+	uint16_t fn = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].cmd == h[4])
+			name = names[i].name;
+	if ((h[4] == SMB1_TRANS || h[4] == SMB1_TRANS2) && wc >= 14) {
+		tparam = le16(words);
+		tdata = le16(words + 2);
+		nsetup = words[26];
+		so = 28;
+	} else if (h[4] == SMB1_NT_TRANS && wc >= 19) {
+		tparam = le32(words + 3);
+		tdata = le32(words + 7);
+		fn = le16(words + 36);
+		nsetup = words[35];
+		so = 38;
+	}
+	if (so + 2 * nsetup > 2 * wc)
+		nsetup = (2 * wc - so) / 2;
+	if (nsetup > 8)
+		nsetup = 8;
+	setup[0] = '\0';
+	for (i = 0; i < nsetup; i++)
+		snprintf(setup + 4 * i, sizeof(setup) - 4 * i, "%04x",
+		    le16(words + so + 2 * i));
+	if (h[4] == SMB1_TRANS && nsetup >= 2 && le16(words + so) == 0x0023 &&
+	    le16(words + so + 2) == 0)
+		status = ST_INSUFF_SERVER;
+	if (h[4] == SMB1_TRANS2 && nsetup >= 1 && le16(words + so) == 0x000e)
+		status = ST_NOT_IMPLEMENTED;	/* no DoublePulsar here */
+	vconn_event_init(f, &ev, NULL, "command");
+	vconn_field(f, &ev, "proto", "smb1", 4);
+	vconn_field(f, &ev, "command", name, strlen(name));
+	if (h[4] == SMB1_NT_TRANS)
+		vconn_fieldf(f, &ev, "function", "%u", fn);
+	vconn_field(f, &ev, "setup", setup, strlen(setup));
+	vconn_fieldf(f, &ev, "total_param", "%u", tparam);
+	vconn_fieldf(f, &ev, "total_data", "%u", tdata);
+	vconn_fieldf(f, &ev, "status", "0x%08x", status);
+	vconn_event_emit(f, &ev);
+	/* Secondaries get no answer (MS-CIFS 3.3.5.59). */
+	if (h[4] != SMB1_TRANS_SECONDARY && h[4] != SMB1_TRANS2_SECONDARY &&
+	    h[4] != SMB1_NT_TRANS_SECONDARY)
+		smb1_error(w, s, h, status);
+}
+
 /* TRANSACTION with TransactNmPipe (MS-CIFS 2.2.5.6): a write and a read. */
 static void
 smb1_trans(struct flow *f, struct smb *s, const uint8_t *h, size_t mlen,
@@ -1653,8 +1736,7 @@ smb1_trans(struct flow *f, struct smb *s, const uint8_t *h, size_t mlen,
 
 	if (wc != 16 || le16(words + 28) != 0x0026 ||
 	    (fl = file_find(s, le16(words + 30))) == NULL || !fl->pipe) {
-		event_simple(f, "command", "command", "trans");
-		smb1_error(w, s, h, ST_NOT_SUPPORTED);
+		smb1_trans_other(f, s, h, words, wc, w);
 		return;
 	}
 	dlen = le16(words + 22);
@@ -1823,6 +1905,13 @@ smb1_input(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
 		return;
 	case SMB1_TRANS:
 		smb1_trans(f, s, m, len, words, wc, w);
+		return;
+	case SMB1_TRANS_SECONDARY:
+	case SMB1_TRANS2:
+	case SMB1_TRANS2_SECONDARY:
+	case SMB1_NT_TRANS:
+	case SMB1_NT_TRANS_SECONDARY:
+		smb1_trans_other(f, s, m, words, wc, w);
 		return;
 	case SMB1_WRITE_ANDX:
 		smb1_write(f, s, m, len, words, wc, w);

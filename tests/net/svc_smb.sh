@@ -6,7 +6,8 @@
 # SMB3 and SMB1; nmap's smb-os-discovery and smb-protocols name the OS
 # and dialects; nmap -sV names the services; a file put on a share is an
 # upload; a Blaster-style bind on 135 is recorded; the service events
-# carry the parsed fields; the sensor never starts a conversation.
+# carry the parsed fields; nmap's MS17-010 check finds the Windows 7
+# unpatched; the sensor never starts a conversation.
 # SMB_SEEDS_PCAP=FILE keeps the attacker's capture (make_smb_seeds.py).
 set -u
 . "$(dirname "$0")/lib/common.sh"
@@ -90,6 +91,11 @@ dialects=$(echo "$out" | sed -n '/dialects:/,/^|_/p' | sed 's/^|[_ ]*//' | grep 
 [ "$dialects" = "202,210,300,302,311" ] && ok "smb-protocols $W10: 2.0.2 to 3.1.1, no SMB1" ||
 	fail "smb-protocols $W10: '$dialects'"
 
+# An unpatched Windows 7 is what WannaCry looks for (MS17-010).
+out=$(on attacker timeout 120 nmap -n -Pn -p445 --script smb-vuln-ms17-010 $W7 2>&1)
+echo "$out" | grep -q "State: VULNERABLE" && ok "smb-vuln-ms17-010 $W7: VULNERABLE, as an unpatched host looks" ||
+	fail "smb-vuln-ms17-010 $W7: $(echo "$out" | grep '^|' | head -3)"
+
 # --- nmap -sV ---------------------------------------------------------
 for ip in $W2K $W7; do
 	out=$(on attacker timeout 200 nmap -n -Pn -sV -p135,139,445 $ip 2>&1 | grep -E '^[0-9]+/tcp')
@@ -152,6 +158,8 @@ check "rpc_bind: srvsvc on its pipe" has_event rpc_bind iface_name=srvsvc pipe=s
 check "rpc_call: srvsvc opnum 15 answered with the share list" has_event rpc_call iface_name=srvsvc opnum=15 answer=share_enum
 check "write: msblast.exe at offset 0" has_event write proto=smb2 name=msblast.exe offset=0
 check "nbt_session: smbclient's session request on 139 calls $W7" has_event nbt_session called=$W7
+check "command: nmap's PeekNamedPipe on FID 0 (trans, setup 0023 0000)" \
+	has_event command proto=smb1 command=trans setup=00230000 status=0xc0000205
 check "rpc_bind on 135: IRemoteActivation" \
 	has_event rpc_bind iface=4d9f4ab8-7d1c-11cf-861e-0020af6e7c57 iface_name=IRemoteActivation
 check "rpc_call on 135: IRemoteActivation opnum 0" has_event rpc_call iface_name=IRemoteActivation opnum=0 stub_len=68

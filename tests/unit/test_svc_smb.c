@@ -667,6 +667,86 @@ test_msrpc_records_blasters_interface_and_opnum(void **state)
 	assert_int_equal(c.fin, 1);
 }
 
+/* An SMB1 request: header, words, bytes (MS-CIFS 2.2.3.1). */
+static size_t
+smb1_req(uint8_t *m, uint8_t cmd, uint16_t uid, uint16_t tid,
+    const uint8_t *words, size_t wc, const void *bytes, size_t nb)
+{
+	memset(m, 0, 32);
+	memcpy(m, "\xffSMB", 4);
+	m[4] = cmd;
+	m[9] = 0x18;
+	p16(m + 10, 0x4001);		/* ASCII, like nmap */
+	p16(m + 24, tid);
+	p16(m + 26, 0x0640);
+	p16(m + 28, uid);
+	p16(m + 30, 1);
+	m[32] = (uint8_t)wc;
+	memcpy(m + 33, words, 2 * wc);
+	p16(m + 33 + 2 * wc, (uint16_t)nb);
+	memcpy(m + 35 + 2 * wc, bytes, nb);
+	return 35 + 2 * wc + nb;
+}
+
+static void
+test_ms17_010_peek_looks_unpatched_and_is_recorded(void **state)
+{
+	struct harness *h = *state;
+	uint8_t m[512], wd[64];
+	struct s_conn c;
+	const uint8_t *r;
+	const struct event *e;
+	size_t n;
+	uint16_t uid, tid;
+
+	s_open(h, &c, WIN7, 40015, 445);
+	m_send(h, &c, m, smb1_req(m, 0x72, 0, 0, NULL, 0, "\x02NT LM 0.12",
+	    12));
+	s_reset_got(&c);
+	/* SESSION_SETUP_ANDX, no extended security: an empty login. */
+	memset(wd, 0, 26);
+	wd[0] = 0xff;
+	p16(wd + 4, 0xffff);
+	m_send(h, &c, m, smb1_req(m, 0x73, 0, 0, wd, 13, "\0\0\0\0", 4));
+	r = m_reply(&c, &n);
+	assert_int_equal(g32(r + 5), 0);
+	uid = g16(r + 28);
+	/* Native OS, LAN manager, domain: ASCII as asked. */
+	assert_non_null(memmem(r, n, "Windows 7 Professional 7601 Service Pack 1"
+	    "\0Windows 7 Professional 6.1\0WORKGROUP\0", 70));
+	s_reset_got(&c);
+	memset(wd, 0, 8);
+	wd[0] = 0xff;
+	p16(wd + 6, 1);
+	m_send(h, &c, m, smb1_req(m, 0x75, uid, 0, wd, 4,
+	    "\0\\\\10.0.0.51\\IPC$\0?????", 23));
+	r = m_reply(&c, &n);
+	assert_int_equal(g32(r + 5), 0);
+	assert_memory_equal(r + n - 5, "IPC\0", 4);
+	tid = g16(r + 24);
+	s_reset_got(&c);
+	/* nmap's smb-vuln-ms17-010: PeekNamedPipe on FID 0. */
+	memset(wd, 0, 32);
+	p16(wd + 4, 0xffff);
+	p16(wd + 6, 0xffff);
+	p16(wd + 20, 0x4a);
+	p16(wd + 24, 0x4a);
+	wd[26] = 2;
+	p16(wd + 28, 0x0023);
+	m_send(h, &c, m, smb1_req(m, 0x25, uid, tid, wd, 16, "\\PIPE\\\0",
+	    7));
+	r = m_reply(&c, &n);
+	assert_int_equal(r[4], 0x25);
+	assert_int_equal(g32(r + 5), 0xc0000205);
+	e = s_svc_ev(h, "command", 0);
+	assert_field(e, "command", "trans");
+	assert_field(e, "setup", "00230000");
+	assert_field(e, "status", "0xc0000205");
+	assert_field(s_svc_ev(h, "login", 0), "anonymous", "yes");
+	assert_field(s_svc_ev(h, "tree_connect", 0), "path",
+	    "\\\\10.0.0.51\\IPC$");
+}
+
 int
 main(void)
 {
@@ -683,6 +763,7 @@ main(void)
 		T(test_netbios_ssn_wants_a_session_request_first),
 		T(test_nbt_message_past_the_limit_closes),
 		T(test_msrpc_records_blasters_interface_and_opnum),
+		T(test_ms17_010_peek_looks_unpatched_and_is_recorded),
 #undef T
 	};
 
