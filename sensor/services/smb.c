@@ -545,6 +545,26 @@ share_of(const char *path)
 	return p != NULL ? p + 1 : path;
 }
 
+/* A tree or file id in 1..0xfffe (SMB1 has 16 bits; ~0 means "the
+ * last one" in SMB2 compounds) that no open tree or file has. */
+static uint32_t
+new_id(struct smb *s)
+{
+	size_t i;
+	int used;
+
+	do {
+		s->next_id = s->next_id % 0xfffe + 1;
+		used = 0;
+		for (i = 0; i < SMB_TREES; i++)
+			used |= s->trees[i].id == s->next_id;
+		for (i = 0; i < SMB_FILES; i++)
+			used |= s->files[i] != NULL &&
+			    s->files[i]->id == s->next_id;
+	} while (used);
+	return s->next_id;
+}
+
 /* TREE_CONNECT to \\host\share: its status; *tid the new tree. */
 static uint32_t
 tree_connect(struct flow *f, struct smb *s, const char *proto,
@@ -575,7 +595,7 @@ tree_connect(struct flow *f, struct smb *s, const char *proto,
 	vconn_event_emit(f, &ev);
 	if (status != ST_OK)
 		return status;
-	t->id = ++s->next_id;
+	t->id = new_id(s);
 	t->ipc = (uint8_t)*ipc;
 	strlcpy(t->path, path, sizeof(t->path));
 	*tid = t->id;
@@ -661,9 +681,7 @@ file_open(struct flow *f, struct smb *s, const char *proto,
 		return status;
 	if ((fl = vconn_alloc(f, sizeof(*fl))) == NULL)
 		return ST_NO_RESOURCES;
-	fl->id = ++s->next_id & 0xfffe;	/* 16 bits for SMB1, never ~0 */
-	if (fl->id == 0)
-		fl->id = ++s->next_id & 0xfffe;
+	fl->id = new_id(s);
 	fl->tid = t->id;
 	fl->pipe = t->ipc;
 	strlcpy(fl->name, p, sizeof(fl->name));

@@ -682,7 +682,8 @@ smb1_req(uint8_t *m, uint8_t cmd, uint16_t uid, uint16_t tid,
 	p16(m + 28, uid);
 	p16(m + 30, 1);
 	m[32] = (uint8_t)wc;
-	memcpy(m + 33, words, 2 * wc);
+	if (wc > 0)
+		memcpy(m + 33, words, 2 * wc);
 	p16(m + 33 + 2 * wc, (uint16_t)nb);
 	memcpy(m + 35 + 2 * wc, bytes, nb);
 	return 35 + 2 * wc + nb;
