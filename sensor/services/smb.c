@@ -1214,6 +1214,23 @@ static const char *const smb2_names[] = {
 	"change_notify", "query_info", "set_info", "oplock_break"
 };
 
+/* A command with no facts of its own, or refused before its handler. */
+static void
+command_event(struct flow *f, const char *proto, const char *name,
+    unsigned code, uint32_t status)
+{
+	struct event ev;
+
+	vconn_event_init(f, &ev, NULL, "command");
+	vconn_field(f, &ev, "proto", proto, strlen(proto));
+	if (name != NULL)
+		vconn_field(f, &ev, "command", name, strlen(name));
+	else
+		vconn_fieldf(f, &ev, "command", "0x%02x", code);
+	vconn_fieldf(f, &ev, "status", "0x%08x", status);
+	vconn_event_emit(f, &ev);
+}
+
 /* One command of a compound at h (hlen bytes, its own part). */
 static void
 smb2_command(struct flow *f, struct smb *s, const uint8_t *h, size_t hlen,
@@ -1222,19 +1239,25 @@ smb2_command(struct flow *f, struct smb *s, const uint8_t *h, size_t hlen,
 	const uint8_t *b = h + SMB2_HDR;
 	size_t blen = hlen - SMB2_HDR;
 	struct smb_tree *t;
-	struct event ev;
 	uint16_t cmd = le16(h + 12);
+	const char *name = cmd < sizeof(smb2_names) / sizeof(smb2_names[0]) ?
+	    smb2_names[cmd] : NULL;
+	uint32_t refuse = ST_OK;
 
 	if (cmd > SMB2_NEGOTIATE && cmd != SMB2_SESSION_SETUP &&
-	    cmd != SMB2_ECHO && s->dialect == 0) {
-		smb2_error(w, s, h, ST_INVALID_PARAMETER);
+	    cmd != SMB2_ECHO && s->dialect == 0)
+		refuse = ST_INVALID_PARAMETER;
+	else if (cmd > SMB2_LOGOFF && cmd != SMB2_ECHO &&
+	    cmd != SMB2_CANCEL && !s->authed)
+		refuse = ST_SESSION_DELETED;
+	if (refuse != ST_OK) {
+		command_event(f, "smb2", name, cmd, refuse);
+		smb2_error(w, s, h, refuse);
 		return;
 	}
-	if (cmd > SMB2_LOGOFF && cmd != SMB2_ECHO && cmd != SMB2_CANCEL &&
-	    !s->authed) {
-		smb2_error(w, s, h, ST_SESSION_DELETED);
-		return;
-	}
+	if (cmd == SMB2_LOGOFF || cmd == SMB2_TREE_DISCONNECT ||
+	    cmd == SMB2_CANCEL || cmd == SMB2_ECHO)
+		command_event(f, "smb2", name, cmd, ST_OK);
 	switch (cmd) {
 	case SMB2_NEGOTIATE:
 		smb2_negotiate(f, s, h, b, blen, w);
@@ -1284,14 +1307,7 @@ smb2_command(struct flow *f, struct smb *s, const uint8_t *h, size_t hlen,
 		mw_le16(w, 0);
 		return;
 	}
-	vconn_event_init(f, &ev, NULL, "command");
-	vconn_field(f, &ev, "proto", "smb2", 4);
-	if (cmd < sizeof(smb2_names) / sizeof(smb2_names[0]))
-		vconn_field(f, &ev, "command", smb2_names[cmd],
-		    strlen(smb2_names[cmd]));
-	else
-		vconn_fieldf(f, &ev, "command", "0x%04x", cmd);
-	vconn_event_emit(f, &ev);
+	command_event(f, "smb2", name, cmd, ST_NOT_SUPPORTED);
 	smb2_error(w, s, h, ST_NOT_SUPPORTED);
 }
 
@@ -1884,7 +1900,6 @@ smb1_input(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
 	const uint8_t *words;
 	struct smb_tree *t;
 	struct smb_file *fl;
-	struct event ev;
 	size_t wc, boff, nb;
 	uint8_t cmd;
 
@@ -1905,6 +1920,7 @@ smb1_input(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
 		nb = len - boff;
 	if (cmd != SMB1_NEGOTIATE && cmd != SMB1_SESSION_SETUP &&
 	    cmd != SMB1_ECHO && !s->authed) {
+		command_event(f, "smb1", NULL, cmd, ST_ACCESS_DENIED);
 		smb1_error(w, s, m, ST_ACCESS_DENIED);
 		return;
 	}
@@ -1946,11 +1962,13 @@ smb1_input(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
 		smb1_error(w, s, m, ST_OK);
 		return;
 	case SMB1_TREE_DISCONNECT:
+		command_event(f, "smb1", "tree_disconnect", cmd, ST_OK);
 		if ((t = tree_find(s, le16(m + 24))) != NULL)
 			tree_disconnect(f, s, t);
 		smb1_error(w, s, m, ST_OK);
 		return;
 	case SMB1_LOGOFF:
+		command_event(f, "smb1", "logoff", cmd, ST_OK);
 		s->authed = 0;
 		smb1_hdr(w, s, m, ST_OK, le16(m + 24));
 		mw_u8(w, 2);
@@ -1958,6 +1976,7 @@ smb1_input(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
 		mw_zero(w, 5);
 		return;
 	case SMB1_ECHO:
+		command_event(f, "smb1", "echo", cmd, ST_OK);
 		smb1_hdr(w, s, m, ST_OK, le16(m + 24));
 		mw_u8(w, 1);
 		mw_le16(w, 1);
@@ -1965,10 +1984,7 @@ smb1_input(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
 		mw_bytes(w, m + boff, nb);
 		return;
 	}
-	vconn_event_init(f, &ev, NULL, "command");
-	vconn_field(f, &ev, "proto", "smb1", 4);
-	vconn_fieldf(f, &ev, "command", "0x%02x", cmd);
-	vconn_event_emit(f, &ev);
+	command_event(f, "smb1", NULL, cmd, ST_NOT_IMPLEMENTED);
 	smb1_error(w, s, m, ST_NOT_IMPLEMENTED);
 }
 
