@@ -1894,30 +1894,13 @@ smb1_read(struct smb *s, const uint8_t *h, const uint8_t *words, size_t wc,
 }
 
 static void
-smb1_input(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
+smb1_command(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
+    uint8_t cmd, const uint8_t *words, size_t wc, size_t boff, size_t nb,
     struct mw *w)
 {
-	const uint8_t *words;
 	struct smb_tree *t;
 	struct smb_file *fl;
-	size_t wc, boff, nb;
-	uint8_t cmd;
 
-	if (len < SMB1_HDR + 3) {
-		event_simple(f, "error", "error", "short smb1 message");
-		return;
-	}
-	cmd = m[4];
-	wc = m[SMB1_HDR];
-	words = m + SMB1_HDR + 1;
-	boff = SMB1_HDR + 1 + 2 * wc + 2;
-	if (boff > len) {
-		smb1_error(w, s, m, ST_INVALID_PARAMETER);
-		return;
-	}
-	nb = le16(m + boff - 2);
-	if (nb > len - boff)
-		nb = len - boff;
 	if (cmd != SMB1_NEGOTIATE && cmd != SMB1_SESSION_SETUP &&
 	    cmd != SMB1_ECHO && !s->authed) {
 		command_event(f, "smb1", NULL, cmd, ST_ACCESS_DENIED);
@@ -1986,6 +1969,86 @@ smb1_input(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
 	}
 	command_event(f, "smb1", NULL, cmd, ST_NOT_IMPLEMENTED);
 	smb1_error(w, s, m, ST_NOT_IMPLEMENTED);
+}
+
+/* The block (WordCount, words, ByteCount, bytes) at off of m: 0 or -1. */
+static int
+smb1_block(const uint8_t *m, size_t len, size_t off, const uint8_t **words,
+    size_t *wc, size_t *boff, size_t *nb)
+{
+	if (off >= len)
+		return -1;
+	*wc = m[off];
+	*words = m + off + 1;
+	*boff = off + 1 + 2 * *wc + 2;
+	if (*boff > len)
+		return -1;
+	*nb = le16(m + *boff - 2);
+	if (*nb > len - *boff)
+		*nb = len - *boff;
+	return 0;
+}
+
+static int
+smb1_is_andx(uint8_t cmd)
+{
+	return cmd == SMB1_SESSION_SETUP || cmd == SMB1_TREE_CONNECT ||
+	    cmd == SMB1_NT_CREATE || cmd == SMB1_READ_ANDX ||
+	    cmd == SMB1_WRITE_ANDX || cmd == SMB1_LOGOFF;
+}
+
+/*
+ * An SMB1 message, with its AndX chain (MS-CIFS 2.2.3.4): each command
+ * that succeeds passes on to the next, whose answer block is appended
+ * to the first answer; the header ends with the last one's status,
+ * tree and user.  The chain is as long as Windows allows, 3 commands.
+ */
+static void
+smb1_input(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
+    struct mw *w)
+{
+	const uint8_t *words;
+	uint8_t tmp[1024], cmd;
+	size_t wc, boff, nb, start = w->len, blk, off, prev, n;
+	struct mw t;
+
+	if (len < SMB1_HDR + 3) {
+		event_simple(f, "error", "error", "short smb1 message");
+		return;
+	}
+	cmd = m[4];
+	if (smb1_block(m, len, SMB1_HDR, &words, &wc, &boff, &nb) == -1) {
+		smb1_error(w, s, m, ST_INVALID_PARAMETER);
+		return;
+	}
+	smb1_command(f, s, m, len, cmd, words, wc, boff, nb, w);
+	blk = start + SMB1_HDR;
+	prev = SMB1_HDR;
+	for (n = 1; n < 3 && smb1_is_andx(cmd) && wc >= 2 &&
+	    words[0] != 0xff; n++) {
+		if (w->err || w->len < blk + 5 || w->p[blk] < 2 ||
+		    le32(w->p + start + 5) != ST_OK)
+			break;
+		off = le16(words + 2);
+		cmd = words[0];
+		if (off <= prev || smb1_block(m, len, off, &words, &wc, &boff,
+		    &nb) == -1)
+			break;
+		prev = off;
+		mw_init(&t, tmp, sizeof(tmp));
+		smb1_command(f, s, m, len, cmd, words, wc, boff, nb, &t);
+		if (t.err || t.len < SMB1_HDR + 3)
+			break;
+		w->p[blk + 1] = cmd;
+		mw_set16(w, blk + 3, (uint16_t)(w->len - start));
+		blk = w->len;
+		mw_bytes(w, t.p + SMB1_HDR, t.len - SMB1_HDR);
+		if (w->err)
+			break;
+		memcpy(w->p + start + 5, t.p + 5, 4);	/* status */
+		memcpy(w->p + start + 24, t.p + 24, 2);	/* TID */
+		memcpy(w->p + start + 28, t.p + 28, 2);	/* UID */
+	}
 }
 
 /* ---- NetBIOS session service (RFC 1002 4.3) and the flow ------------ */

@@ -748,6 +748,49 @@ test_ms17_010_peek_looks_unpatched_and_is_recorded(void **state)
 	    "\\\\10.0.0.51\\IPC$");
 }
 
+static void
+test_smb1_andx_chain_logs_in_and_connects(void **state)
+{
+	struct harness *h = *state;
+	uint8_t m[512], wd[32];
+	struct s_conn c;
+	const uint8_t *r;
+	size_t n, o;
+
+	s_open(h, &c, WIN2K, 40016, 445);
+	m_send(h, &c, m, smb1_req(m, 0x72, 0, 0, NULL, 0, "\x02NT LM 0.12",
+	    12));
+	s_reset_got(&c);
+	/* SESSION_SETUP_ANDX (no password) + TREE_CONNECT_ANDX IPC$, as
+	 * Windows XP's redirector sends them. */
+	memset(wd, 0, 26);
+	wd[0] = 0x75;
+	p16(wd + 4, 0xffff);
+	o = smb1_req(m, 0x73, 0, 0, wd, 13, "\0\0\0\0", 4);
+	p16(m + 33 + 2, (uint16_t)o);		/* AndXOffset */
+	m[o] = 4;
+	memset(m + o + 1, 0, 8);
+	m[o + 1] = 0xff;
+	p16(m + o + 7, 1);			/* PasswordLength */
+	p16(m + o + 9, 23);
+	memcpy(m + o + 11, "\0\\\\10.0.0.50\\IPC$\0?????", 23);
+	m_send(h, &c, m, o + 11 + 23);
+	r = m_reply(&c, &n);
+	assert_int_equal(r[4], 0x73);
+	assert_int_equal(g32(r + 5), 0);
+	assert_true(g16(r + 24) != 0);		/* the tree's id */
+	assert_true(g16(r + 28) != 0);		/* the session's */
+	assert_int_equal(r[32], 3);
+	assert_int_equal(r[33], 0x75);		/* AndXCommand */
+	o = g16(r + 35);
+	assert_true(o > 32 && o + 1 + 14 + 2 <= n);
+	assert_int_equal(r[o], 7);		/* TREE_CONNECT_ANDX answer */
+	assert_int_equal(r[o + 1], 0xff);
+	assert_memory_equal(r + n - 5, "IPC\0", 4);
+	assert_field(s_svc_ev(h, "login", 0), "proto", "smb1");
+	assert_field(s_svc_ev(h, "tree_connect", 0), "share", "IPC$");
+}
+
 int
 main(void)
 {
@@ -765,6 +808,7 @@ main(void)
 		T(test_nbt_message_past_the_limit_closes),
 		T(test_msrpc_records_blasters_interface_and_opnum),
 		T(test_ms17_010_peek_looks_unpatched_and_is_recorded),
+		T(test_smb1_andx_chain_logs_in_and_connects),
 #undef T
 	};
 
