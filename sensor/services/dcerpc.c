@@ -31,6 +31,7 @@
 #define NCA_UNK_IF	0x1c010003U	/* nca_s_unk_if */
 #define NCA_PROTO	0x1c01000bU	/* nca_proto_error */
 #define EPT_NOT_REG	0x16c9a0d6U	/* ept_s_not_registered */
+#define ERR_ACCESS	5		/* ERROR_ACCESS_DENIED */
 #define ERR_BAD_LEVEL	124		/* ERROR_INVALID_LEVEL */
 
 #define ASSOC_GROUP	0x00005fa1U
@@ -234,7 +235,8 @@ ndr_string(struct mw *w, size_t base, const char *s)
 
 /*
  * NetrShareEnum (MS-SRVS 3.1.4.8, opnum 15): the level asked is the
- * first word after the server name.  Level 1 lists the shares; any other
+ * first word after the server name.  Levels 0 (names, what nmap asks)
+ * and 1 (names, types, remarks: smbclient) list the shares; any other
  * level gets ERROR_INVALID_LEVEL with an empty container.
  */
 static void
@@ -257,30 +259,43 @@ share_enum(const struct dcerpc *rpc, const uint8_t *st, size_t len,
 parsed:
 	mw_le32(w, level);
 	mw_le32(w, level);
-	if (level != 1) {
+	if (level > 1) {
 		mw_le32(w, 0);		/* container: NULL */
 		mw_le32(w, 0);		/* total entries */
 		mw_le32(w, 0);		/* resume handle: NULL */
 		mw_le32(w, ERR_BAD_LEVEL);
 		return;
 	}
-	mw_le32(w, 0x00020000);		/* -> SHARE_INFO_1_CONTAINER */
+	mw_le32(w, 0x00020000);		/* -> SHARE_INFO_n_CONTAINER */
 	mw_le32(w, (uint32_t)rpc->nshares);
 	mw_le32(w, 0x00020004);		/* -> Buffer */
 	mw_le32(w, (uint32_t)rpc->nshares);
 	for (i = 0; i < rpc->nshares; i++) {
 		mw_le32(w, 0x00020008 + 8 * (uint32_t)i);
+		if (level == 0)
+			continue;
 		mw_le32(w, rpc->shares[i].type);
 		mw_le32(w, 0x0002000c + 8 * (uint32_t)i);
 	}
 	for (i = 0; i < rpc->nshares; i++) {
 		ndr_string(w, base, rpc->shares[i].name);
-		ndr_string(w, base, rpc->shares[i].remark);
+		if (level == 1)
+			ndr_string(w, base, rpc->shares[i].remark);
 	}
 	mw_le32(w, (uint32_t)rpc->nshares);	/* TotalEntries */
 	mw_le32(w, 0x00020100);		/* -> ResumeHandle */
 	mw_le32(w, 0);
 	mw_le32(w, 0);			/* WERROR */
+}
+
+/* NetrShareGetInfo (MS-SRVS 3.1.4.10, opnum 16): details are for
+ * administrators, and no caller here is one. */
+static void
+share_getinfo(struct mw *w)
+{
+	mw_le32(w, 1);			/* the union's level */
+	mw_le32(w, 0);			/* NULL */
+	mw_le32(w, ERR_ACCESS);
 }
 
 /* ept_map (C706 appendix O, opnum 3): nothing registered. */
@@ -338,8 +353,8 @@ request(struct flow *f, struct dcerpc *rpc, const uint8_t *d, size_t len,
 	}
 	if (!rpc->bound || ctx != rpc->ctx_id)
 		status = NCA_UNK_IF;
-	else if ((strcmp(rpc->iface, IF_SRVSVC) == 0 && opnum == 15 &&
-	    rpc->shares != NULL) ||
+	else if ((strcmp(rpc->iface, IF_SRVSVC) == 0 &&
+	    (opnum == 15 || opnum == 16) && rpc->shares != NULL) ||
 	    (strcmp(rpc->iface, IF_EPMAPPER) == 0 && opnum == 3))
 		status = 0;
 	if (status != 0) {
@@ -348,8 +363,8 @@ request(struct flow *f, struct dcerpc *rpc, const uint8_t *d, size_t len,
 		fault(w, call_id, ctx, status);
 		return;
 	}
-	answer = strcmp(rpc->iface, IF_SRVSVC) == 0 ? "share_enum" :
-	    "ept_map";
+	answer = strcmp(rpc->iface, IF_SRVSVC) != 0 ? "ept_map" :
+	    opnum == 15 ? "share_enum" : "access_denied";
 	vconn_field(f, &ev, "answer", answer, strlen(answer));
 	vconn_event_emit(f, &ev);
 	s = pdu_begin(w, PT_RESPONSE, PFC_FIRST | PFC_LAST, call_id);
@@ -358,8 +373,10 @@ request(struct flow *f, struct dcerpc *rpc, const uint8_t *d, size_t len,
 	mw_u8(w, 0);
 	mw_u8(w, 0);
 	hint = w->len;
-	if (strcmp(rpc->iface, IF_SRVSVC) == 0)
+	if (strcmp(rpc->iface, IF_SRVSVC) == 0 && opnum == 15)
 		share_enum(rpc, stub, slen, w);
+	else if (strcmp(rpc->iface, IF_SRVSVC) == 0)
+		share_getinfo(w);
 	else
 		ept_map(w);
 	mw_set32(w, s + 16, (uint32_t)(w->len - hint));

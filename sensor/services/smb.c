@@ -88,6 +88,7 @@ enum {
 
 /* SMB1 commands (MS-CIFS 2.2.2.1) and flags. */
 #define SMB1_CLOSE		0x04
+#define SMB1_DELETE		0x06
 #define SMB1_TRANS		0x25
 #define SMB1_TRANS_SECONDARY	0x26
 #define SMB1_TRANS2		0x32
@@ -1893,6 +1894,31 @@ smb1_read(struct smb *s, const uint8_t *h, const uint8_t *words, size_t wc,
 		pipe_consume(fl, n);
 }
 
+/* DELETE of a file on a disk share: recorded, and it is gone. */
+static void
+smb1_delete(struct flow *f, struct smb *s, const uint8_t *h, size_t boff,
+    size_t nb, struct mw *w)
+{
+	char name[SMB_NAME_MAX];
+	struct smb_tree *t = tree_find(s, le16(h + 24));
+	struct event ev;
+	size_t off = boff + 1;
+	uint32_t status;
+
+	name[0] = '\0';
+	if (nb > 0)
+		smb1_getstr(h, boff + nb, &off,
+		    (le16(h + 10) & FL2_UNICODE) != 0, name, sizeof(name));
+	status = t == NULL ? ST_NAME_DELETED : t->ipc ? ST_ACCESS_DENIED :
+	    ST_OK;
+	vconn_event_init(f, &ev, NULL, "delete");
+	vconn_field(f, &ev, "proto", "smb1", 4);
+	vconn_field(f, &ev, "name", name, strlen(name));
+	vconn_fieldf(f, &ev, "status", "0x%08x", status);
+	vconn_event_emit(f, &ev);
+	smb1_error(w, s, h, status);
+}
+
 static void
 smb1_command(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
     uint8_t cmd, const uint8_t *words, size_t wc, size_t boff, size_t nb,
@@ -1943,6 +1969,10 @@ smb1_command(struct flow *f, struct smb *s, const uint8_t *m, size_t len,
 		}
 		file_close(f, s, "smb1", fl);
 		smb1_error(w, s, m, ST_OK);
+		return;
+	case SMB1_DELETE:
+		/* MS-CIFS 2.2.4.7: BufferFormat 0x04, the name. */
+		smb1_delete(f, s, m, boff, nb, w);
 		return;
 	case SMB1_TREE_DISCONNECT:
 		command_event(f, "smb1", "tree_disconnect", cmd, ST_OK);

@@ -91,6 +91,14 @@ dialects=$(echo "$out" | sed -n '/dialects:/,/^|_/p' | sed 's/^|[_ ]*//' | grep 
 [ "$dialects" = "202,210,300,302,311" ] && ok "smb-protocols $W10: 2.0.2 to 3.1.1, no SMB1" ||
 	fail "smb-protocols $W10: '$dialects'"
 
+# smb-enum-shares: the list over srvsvc (level 0), details refused as
+# to a guest, and a test file written and deleted on each share.
+out=$(on attacker timeout 120 nmap -n -Pn -p445 --script smb-enum-shares $W7 2>&1)
+got=$(echo "$out" | sed -n 's/^|   \\\\[0-9.]*\\\(.*\): *$/\1/p' | sort | tr '\n' ' ' | sed 's/ $//')
+[ "$got" = 'ADMIN$ C$ IPC$ SCANS SHARED' ] && ok "smb-enum-shares $W7: ADMIN\$ C\$ IPC\$ SCANS SHARED" ||
+	fail "smb-enum-shares $W7: '$got'"
+echo "$out" | grep -A3 'SHARED:' | sed 's/^/     /'
+
 # An unpatched Windows 7 is what WannaCry looks for (MS17-010).
 out=$(on attacker timeout 120 nmap -n -Pn -p445 --script smb-vuln-ms17-010 $W7 2>&1)
 echo "$out" | grep -q "State: VULNERABLE" && ok "smb-vuln-ms17-010 $W7: VULNERABLE, as an unpatched host looks" ||
@@ -157,6 +165,8 @@ check "create: the srvsvc pipe" has_event create proto=smb2 name=srvsvc
 check "rpc_bind: srvsvc on its pipe" has_event rpc_bind iface_name=srvsvc pipe=srvsvc result=accepted
 check "rpc_call: srvsvc opnum 15 answered with the share list" has_event rpc_call iface_name=srvsvc opnum=15 answer=share_enum
 check "write: msblast.exe at offset 0" has_event write proto=smb2 name=msblast.exe offset=0
+check "delete: nmap's test file" has_event delete proto=smb1 name=nmap-test-file status=0x00000000
+check "rpc_call: srvsvc NetShareGetInfo refused" has_event rpc_call iface_name=srvsvc opnum=16 answer=access_denied
 check "nbt_session: smbclient's session request on 139 calls $W7" has_event nbt_session called=$W7
 check "command: nmap's PeekNamedPipe on FID 0 (trans, setup 0023 0000)" \
 	has_event command proto=smb1 command=trans setup=00230000 status=0xc0000205
