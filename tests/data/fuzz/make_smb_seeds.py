@@ -20,6 +20,7 @@ for p in rdpcap(sys.argv[1]):
         streams.setdefault(key, {})[p[TCP].seq] = data
 
 n = {}
+seen = set()
 for (src, sport, dst, dport), segs in sorted(streams.items()):
     body = b"".join(segs[s] for s in sorted(segs))
     if dport == 135:
@@ -28,9 +29,14 @@ for (src, sport, dst, dport), segs in sorted(streams.items()):
         d, cut = "svc_smb", 0x3f if dport == 445 else 0xbf
     # Segments of (cut % 64) * 23 + 1 = 1450 bytes; 139 sets the top bit.
     # A push is cut at 16 KiB: its first write is enough to start from.
+    # nmap repeats itself: one seed per distinct stream.
+    body = body[:16384]
+    if (d, dport, body) in seen:
+        continue
+    seen.add((d, dport, body))
     i = n.get(d, 0)
     n[d] = i + 1
     os.makedirs(os.path.join(here, d), exist_ok=True)
     name = "%s_%d_%02d" % (dst.split(".")[-1], dport, i)
     with open(os.path.join(here, d, name), "wb") as f:
-        f.write(bytes([cut]) + body[:16384])
+        f.write(bytes([cut]) + body)
