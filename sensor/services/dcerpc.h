@@ -3,8 +3,8 @@
  * it, for the endpoint mapper on 135 (msrpc.c) and the named pipes
  * behind SMB (smb.c).  BIND and ALTER_CONTEXT accept the first context
  * that offers NDR and reject the others; REQUEST gets an answer for the
- * few calls a scanner needs (srvsvc NetrShareEnum, epmapper ept_map) and
- * a fault for everything else.  Every bind and call is a service event
+ * few calls a scanner needs (srvsvc NetrShareEnum and NetrShareGetInfo,
+ * epmapper ept_map) and a fault for everything else.  Every bind and call is a service event
  * of the flow's service: rpc_bind (iface, iface_name, version) and
  * rpc_call (iface, opnum, stub_len, answer).
  */

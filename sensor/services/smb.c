@@ -6,7 +6,9 @@
  *	SMB1 (MS-CIFS)	NEGOTIATE (NT LM 0.12, with or without extended
  *			security), SESSION_SETUP_ANDX (NTLMSSP or plain
  *			LM/NTLM), TREE_CONNECT_ANDX, NT_CREATE_ANDX,
- *			TRANSACTION (TransactNmPipe), READ/WRITE_ANDX, CLOSE.
+ *			TRANSACTION (TransactNmPipe), READ/WRITE_ANDX, CLOSE,
+ *			DELETE, AndX chains; other transactions (MS17-010's
+ *			road) are recorded and refused as unpatched hosts do.
  *	SMB2 (MS-SMB2)	NEGOTIATE (also the SMB1 multi-protocol upgrade),
  *			SESSION_SETUP (NTLMSSP in SPNEGO), TREE_CONNECT,
  *			CREATE, READ, WRITE, IOCTL (pipe transceive), CLOSE.
@@ -21,7 +23,11 @@
  *
  * Every message is a service event with its parsed facts: nbt_session,
  * negotiate, session_setup, login, tree_connect, create, write, close,
- * rpc_bind, rpc_call, command (anything else).
+ * delete, rpc_bind, rpc_call, command (anything else), error.
+ *
+ * Bounds: one NBT message (RFC 1002's 17-bit length) in a buffer charged
+ * to the flow, 4 trees, 8 open files, 8 KiB each way per pipe, 1 MB per
+ * written file (VSERVICE_UPLOAD_MAX).
  */
 #include <ctype.h>
 #include <fnmatch.h>
