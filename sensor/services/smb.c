@@ -447,7 +447,7 @@ login_event(struct flow *f, struct smb *s, const char *proto,
     const char *user, const char *domain, const char *ws,
     const uint8_t *lm, size_t lmlen, const uint8_t *nt, size_t ntlen)
 {
-	char line[EVENT_VALUE_MAX], ch[17], a[2 * 24 + 1], b[700];
+	char line[EVENT_VALUE_MAX], ch[17], a[2 * 24 + 1], b[900];
 	struct event ev;
 	int anon = user[0] == '\0' && ntlen == 0;	/* MS-NLMP 3.2.5.1.2 */
 

@@ -70,6 +70,22 @@ got=$(on attacker timeout 30 smbclient -L //$W7 -p 139 -N 2>&1 | shares)
 [ "$got" = 'ADMIN$ C$ IPC$ SCANS SHARED' ] && ok "smbclient -L //$W7 -p 139 (netbios-ssn): the same shares" ||
 	fail "smbclient -L //$W7 -p 139: shares '$got'"
 
+# A login with a password: smbclient gets in (as guest), and the
+# recorded netntlm line is one hashcat would crack with that password.
+got=$(on attacker timeout 30 smbclient -L //$W10 -U 'CORP/alice%Secret1' 2>&1 | shares)
+[ "$got" = 'ADMIN$ C$ DATA IPC$' ] && ok "smbclient -U CORP/alice%Secret1 //$W10: in, shares listed" ||
+	fail "smbclient -U alice //$W10: '$got'"
+sleep 0.5
+line=$(python3 -c "import json,sys
+for l in open('$sensor_dir/spool/events.ndjson'):
+    e = json.loads(l)
+    if e.get('type') == 'login' and e['fields'].get('user') == 'alice':
+        print(e['fields'].get('netntlm', '')); break")
+echo "     netntlm: ${line:0:100}..."
+check "alice's netntlm line verifies with her password (hashcat 5600)" \
+	python3 "$DIAS_SRC/tests/net/lib/netntlm_check.py" "$line" Secret1
+check_not "and not with another" python3 "$DIAS_SRC/tests/net/lib/netntlm_check.py" "$line" Secret2
+
 # --- nmap's smb scripts -------------------------------------------------
 out=$(on attacker timeout 120 nmap -n -Pn -p445 --script smb-os-discovery,smb-protocols $W2K 2>&1)
 echo "$out" | grep '^|' | sed 's/^/     /'
