@@ -28,7 +28,7 @@ server_pkgs=(
 lab_pkgs=(
 	iproute2 nftables iputils-ping iputils-arping ndisc6
 	tshark tcpdump nmap hping3 netcat-openbsd python3 python3-scapy
-	procps psmisc curl snmp dnsutils bc
+	procps psmisc curl snmp dnsutils bc smbclient
 )
 
 want=("${build_pkgs[@]}" "${lab_pkgs[@]}" "${server_pkgs[@]}")

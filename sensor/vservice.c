@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -90,6 +91,30 @@ uint64_t
 vconn_now_us(const struct flow *f)
 {
 	return f->stack->now;
+}
+
+uint64_t
+vconn_wallclock_us(const struct flow *f)
+{
+	struct timespec ts;
+
+	(void)f;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void
+vconn_random(struct flow *f, void *out, size_t len)
+{
+	uint8_t *p = out;
+	uint64_t r = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (i % 8 == 0)
+			r = stack_rand(f->stack);
+		p[i] = (uint8_t)(r >> (8 * (i % 8)));
+	}
 }
 
 void
@@ -515,6 +540,9 @@ static const struct vservice *const services[] = {
 	&vservice_dns,
 	&vservice_snmp,
 	&vservice_nbns,
+	&vservice_smb,
+	&vservice_netbios_ssn,
+	&vservice_msrpc,
 	&vservice_mssql,
 	&vservice_record,
 	&vservice_banner_record,

@@ -73,6 +73,11 @@ void		 vconn_local(const struct flow *, uint8_t mac[6],
 		    uint8_t ip[16], int *af);
 /* The sensor's own monotonic clock, µs (the stack's fake one in tests). */
 uint64_t	 vconn_now_us(const struct flow *);
+/* The wall clock, µs since the epoch, as events are stamped (SMB's
+ * system time, NTLM's timestamp). */
+uint64_t	 vconn_wallclock_us(const struct flow *);
+/* Unpredictable bytes from the stack's PRNG (challenges, salts). */
+void		 vconn_random(struct flow *, void *, size_t);
 
 /* vconn_send of a formatted answer (at most 1024 bytes). */
 int		 vconn_printf(struct flow *, const char *, ...)
@@ -192,6 +197,9 @@ extern const struct vservice vservice_bagle;
 extern const struct vservice vservice_dns;
 extern const struct vservice vservice_snmp;
 extern const struct vservice vservice_nbns;
+extern const struct vservice vservice_smb;
+extern const struct vservice vservice_netbios_ssn;
+extern const struct vservice vservice_msrpc;
 extern const struct vservice vservice_mssql;
 extern const struct vservice vservice_record;
 extern const struct vservice vservice_banner_record;
