@@ -3,6 +3,7 @@
  */
 #include <sys/types.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -90,10 +91,20 @@ static const int sc_files[] = {
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(stat),
 };
 
+/* The shipper's HTTPS client (libcurl, GnuTLS) on the TCP sockets
+ * sandbox_filter lets it make. */
+static const int sc_client[] = {
+	SCMP_SYS(connect), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
+	SCMP_SYS(setsockopt), SCMP_SYS(shutdown),
+};
+
 /* Asked for by libc now and then; refused softly rather than fatally. */
 static const int sc_refused[] = {
 	SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(openat),
 	SCMP_SYS(open),
+};
+static const int sc_refused_files[] = {
+	SCMP_SYS(openat), SCMP_SYS(open),
 };
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -157,9 +168,37 @@ sandbox_filter(enum sandbox_role role)
 	    SCMP_ACT_ALLOW) == -1)
 		goto fail;
 #endif
-	/* Rules already added as ALLOW stay (EEXIST is skipped). */
-	if (allow(ctx, sc_refused, NELEM(sc_refused),
+	if (role == SANDBOX_SHIPPER) {
+		/* TCP over IPv4 or IPv6 only: socket(2)'s domain and type
+		 * (without SOCK_NONBLOCK, SOCK_CLOEXEC) are checked; any
+		 * other socket is refused softly (syslog's AF_UNIX). */
+		static const int domains[] = { AF_INET, AF_INET6 };
+		size_t i;
+
+		if (allow(ctx, sc_client, NELEM(sc_client),
+		    SCMP_ACT_ALLOW) == -1)
+			goto fail;
+		for (i = 0; i < NELEM(domains); i++)
+			if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+			    SCMP_SYS(socket), 2,
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i]),
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
+			    SOCK_STREAM))) < 0) {
+				errno = -rv;
+				goto fail;
+			}
+		if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ,
+		    (scmp_datum_t)AF_UNIX))) < 0) {
+			errno = -rv;
+			goto fail;
+		}
+		if (allow(ctx, sc_refused_files, NELEM(sc_refused_files),
+		    SCMP_ACT_ERRNO(EACCES)) == -1)
+			goto fail;
+	} else if (allow(ctx, sc_refused, NELEM(sc_refused),
 	    SCMP_ACT_ERRNO(EACCES)) == -1)
+		/* Rules already added as ALLOW stay (EEXIST is skipped). */
 		goto fail;
 	if ((rv = seccomp_load(ctx)) < 0) {
 		errno = -rv;

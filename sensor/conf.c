@@ -31,6 +31,7 @@
 #define DEF_CA			"/etc/dias/ca.crt"
 #define DEF_CERT		"/etc/dias/sensor.crt"
 #define DEF_KEY			"/etc/dias/sensor.key"
+#define DEF_HEARTBEAT_MS	(60 * 1000)
 #define DEF_SPOOL		"/var/spool/dias/events"
 #define DEF_SPOOL_MAX		(1 * GIB)
 #define DEF_SYNC_RECORDS	64
@@ -1269,6 +1270,7 @@ conf_new(FILE *errf, int flags)
 	s->ca = xstrdup(DEF_CA);
 	s->cert = xstrdup(DEF_CERT);
 	s->key = xstrdup(DEF_KEY);
+	s->heartbeat_ms = DEF_HEARTBEAT_MS;
 	s->spool_dir = xstrdup(DEF_SPOOL);
 	s->spool_max = DEF_SPOOL_MAX;
 	s->spool_sync_records = DEF_SYNC_RECORDS;
