@@ -89,6 +89,8 @@ static const int sc_files[] = {
 	SCMP_SYS(unlinkat), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
 	SCMP_SYS(ftruncate), SCMP_SYS(statx), SCMP_SYS(getdents64),
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(stat),
+	SCMP_SYS(mkdir), SCMP_SYS(mkdirat),	/* spool_open makes its dir */
+	SCMP_SYS(fchmod),			/* file_write_atomic */
 };
 
 /* The shipper's HTTPS client (libcurl, GnuTLS) on the TCP sockets

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <jansson.h>
 #include <netdb.h>
 #include <signal.h>
@@ -99,6 +100,7 @@ struct ship_sock {
 struct shipper {
 	const struct proc_env	*env;
 	const struct sensor_conf *sc;
+	char			 name[EVENT_SENSOR_MAX + 1];	/* on events */
 	struct event_base	*base;
 	struct shipper_chan	 chans[PROC_MAX];
 	int			 open;		/* channels not at EOF */
@@ -487,7 +489,7 @@ spool_event(struct shipper *sh, struct event *ev)
 {
 	char err[128];
 
-	strlcpy(ev->sensor, sh->env->sensor, sizeof(ev->sensor));
+	strlcpy(ev->sensor, sh->name, sizeof(ev->sensor));
 	ev->seq = spool_next_seq(sh->spool);
 	buf_reset(&sh->line);
 	if (event_encode(ev, &sh->line, err, sizeof(err)) == -1) {
@@ -649,7 +651,7 @@ hb_cb(evutil_socket_t fd, short what, void *arg)
 	if (sh->url[0] == '\0' || x->easy != NULL)
 		return;
 	event_init(&ev, EVENT_HEARTBEAT);
-	strlcpy(ev.sensor, sh->env->sensor, sizeof(ev.sensor));
+	strlcpy(ev.sensor, sh->name, sizeof(ev.sensor));
 	/* Not spooled: the seq of the last event is only for the form. */
 	seq = spool_next_seq(sh->spool);
 	ev.seq = seq > 1 ? seq - 1 : 1;
@@ -1271,6 +1273,33 @@ tls_copy(const char *from, const char *dir, const char *to,
 }
 
 /*
+ * The name the server knows us by is our certificate's CN (enrollment
+ * made it so); events must carry it.  Keeps the host name otherwise.
+ */
+static void
+cert_name(struct shipper *sh, const char *path)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t d = { NULL, 0 };
+	char cn[EVENT_SENSOR_MAX + 1];
+	size_t len = sizeof(cn);
+
+	if (gnutls_load_file(path, &d) < 0 || gnutls_x509_crt_init(&crt) < 0 ||
+	    gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0 ||
+	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+	    0, cn, &len) < 0 || len == 0)
+		log_warnx("%s: no common name; events carry the host name "
+		    "%s", path, sh->name);
+	else if (strcmp(cn, sh->name) != 0) {
+		log_info("sensor name %s (the certificate's)", cn);
+		strlcpy(sh->name, cn, sizeof(sh->name));
+	}
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	gnutls_free(d.data);
+}
+
+/*
  * The base URL without its trailing '/', and, for a host name, its
  * addresses pinned (CURLOPT_RESOLVE): the sandbox cannot resolve.
  */
@@ -1374,6 +1403,7 @@ shipper_main(const struct proc_env *env)
 	memset(&sh, 0, sizeof(sh));
 	sh.env = env;
 	sh.sc = sc;
+	strlcpy(sh.name, env->sensor, sizeof(sh.name));
 	sh.up.fd = -1;
 	sh.uploads_dirty = 1;		/* left by an earlier run? */
 	TAILQ_INIT(&sh.captures);
@@ -1399,10 +1429,13 @@ shipper_main(const struct proc_env *env)
 		    "key.pem", &env->user) == -1)
 			log_warnx("no certificates (is the sensor enrolled? "
 			    "dias-sensor enroll): events stay in the spool");
-		else if (server_setup(&sh) == -1) {
-			log_warnx("server %s: cannot use this URL; events "
-			    "stay in the spool", sc->server);
-			sh.url[0] = '\0';
+		else {
+			cert_name(&sh, sc->cert);
+			if (server_setup(&sh) == -1) {
+				log_warnx("server %s: cannot use this URL; "
+				    "events stay in the spool", sc->server);
+				sh.url[0] = '\0';
+			}
 		}
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

@@ -7,7 +7,8 @@
 #                              engine runs
 #   sensor_stop                SIGTERM, wait; sets $sensor_rc
 #   sensor_child NAME          pid of the engine, capture or shipper
-#   sensor_events              cat the stub shipper's events.ndjson
+#   sensor_events              the spooled events, one JSON line each
+#   spool_grep ARGS            grep ARGS over sensor_events
 #
 # DIAS_SENSOR overrides the binary (default $DIAS_BUILD/sensor/dias-sensor).
 
@@ -83,6 +84,10 @@ sensor_wait() {
 	lab_pids=${lab_pids//$sensor_pid/}
 }
 
+SPOOL_CAT=$DIAS_SRC/tests/net/lib/spool-cat.py
 sensor_events() {
-	cat "$sensor_dir/spool/events.ndjson" 2>/dev/null
+	"$SPOOL_CAT" "$sensor_dir/spool" 2>/dev/null
+}
+spool_grep() {
+	sensor_events | grep "$@"
 }
