@@ -40,7 +40,7 @@
 #define BACKOFF_MIN_MS		500
 #define BACKOFF_MAX_MS		30000
 #define CONNECT_TIMEOUT_S	5L
-#define REQUEST_TIMEOUT_S	60L
+#define REQUEST_TIMEOUT_S	15L	/* a batch or heartbeat, answer included */
 #define STALL_TIME_S		30L	/* a file upload under 1 B/s this long */
 #define CAPTURE_QUEUE_MAX	256
 #define HASH_CHUNK		(1024 * 1024)
