@@ -81,6 +81,10 @@ struct xfer {
 	int			 is_capture;
 	char			 name[128];	/* capture name or sha256 */
 	char			 sha[65];
+	int			 hashing;	/* before the PUT */
+	gnutls_hash_hd_t	 hash;
+	uint8_t			*chunk;
+	struct event		*ev_hash;
 };
 
 /* A closed capture file waiting for its upload. */
@@ -679,35 +683,6 @@ hb_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * Files: captures and uploads, one PUT at a time.
  */
-static int
-file_sha256(int fd, uint64_t *size, char hex[65])
-{
-	gnutls_hash_hd_t h;
-	uint8_t *chunk, d[32];
-	uint64_t off = 0;
-	ssize_t n;
-	size_t i;
-
-	if ((chunk = malloc(HASH_CHUNK)) == NULL)
-		return -1;
-	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0) {
-		free(chunk);
-		return -1;
-	}
-	while ((n = pread(fd, chunk, HASH_CHUNK, (off_t)off)) > 0) {
-		gnutls_hash(h, chunk, (size_t)n);
-		off += (uint64_t)n;
-	}
-	gnutls_hash_deinit(h, d);
-	free(chunk);
-	if (n == -1)
-		return -1;
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	*size = off;
-	return 0;
-}
-
 static size_t
 file_read_cb(char *data, size_t size, size_t n, void *arg)
 {
@@ -792,57 +767,88 @@ upload_next(char name[65])
 	return found;
 }
 
+/*
+ * The file's SHA-256 comes first (the server checks it), a chunk per
+ * loop turn, so that a large capture does not stall the loop.
+ */
+static void
+hash_cb(evutil_socket_t unused, short what, void *arg)
+{
+	struct shipper *sh = arg;
+	struct xfer *x = &sh->file;
+	char path[256];
+	uint8_t d[32];
+	ssize_t n;
+	size_t i;
+
+	(void)unused;
+	(void)what;
+	if ((n = pread(x->fd, x->chunk, HASH_CHUNK, (off_t)x->off)) > 0) {
+		gnutls_hash(x->hash, x->chunk, (size_t)n);
+		x->off += (uint64_t)n;
+		event_active(x->ev_hash, EV_TIMEOUT, 1);
+		return;
+	}
+	gnutls_hash_deinit(x->hash, d);
+	x->hashing = 0;
+	if (n == -1 || x->off == 0) {
+		log_warn("%s %s", x->is_capture ? "capture" : "upload",
+		    x->name);
+		goto failed;
+	}
+	for (i = 0; i < 32; i++)
+		snprintf(x->sha + 2 * i, 3, "%02x", d[i]);
+	snprintf(path, sizeof(path), "/api/v1/sensor/%s/%s",
+	    x->is_capture ? "captures" : "uploads", x->name);
+	if (file_start(sh, x->fd, path, x->sha, x->off) == 0)
+		return;
+ failed:
+	if (!x->is_capture)
+		close(x->fd);
+	x->fd = -1;
+	sh->n.file_failures++;
+	backoff_fail(&x->bo);
+}
+
 static void
 files_kick(struct shipper *sh)
 {
 	struct xfer *x = &sh->file;
 	struct capture_file *cf;
-	char path[256], name[65];
-	uint64_t size;
+	char path[160], name[65];
 	int fd;
 
-	if (sh->url[0] == '\0' || x->easy != NULL || backoff_waiting(&x->bo))
+	if (sh->url[0] == '\0' || x->easy != NULL || x->hashing ||
+	    backoff_waiting(&x->bo))
 		return;
 	if ((cf = TAILQ_FIRST(&sh->captures)) != NULL) {
-		if (file_sha256(cf->fd, &size, x->sha) == -1) {
-			log_warn("capture %s", cf->name);
-			goto failed;
-		}
+		fd = cf->fd;
 		x->is_capture = 1;
 		strlcpy(x->name, cf->name, sizeof(x->name));
-		snprintf(path, sizeof(path), "/api/v1/sensor/captures/%s",
-		    cf->name);
-		if (file_start(sh, cf->fd, path, x->sha, size) == -1)
-			goto failed;
-		return;
+	} else {
+		if (!sh->uploads_dirty)
+			return;
+		if (!upload_next(name)) {
+			sh->uploads_dirty = 0;
+			return;
+		}
+		snprintf(path, sizeof(path), "%s/%s", SHIPPER_UPLOADS_DIR,
+		    name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			log_warn("%s", path);
+			sh->n.file_failures++;
+			backoff_fail(&x->bo);
+			return;
+		}
+		x->is_capture = 0;
+		strlcpy(x->name, name, sizeof(x->name));
 	}
-	if (!sh->uploads_dirty)
-		return;
-	if (!upload_next(name)) {
-		sh->uploads_dirty = 0;
-		return;
-	}
-	snprintf(path, sizeof(path), "%s/%s", SHIPPER_UPLOADS_DIR, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("%s", path);
-		goto failed;
-	}
-	if (file_sha256(fd, &size, x->sha) == -1 || size == 0) {
-		log_warn("%s", path);
-		close(fd);
-		goto failed;
-	}
-	x->is_capture = 0;
-	strlcpy(x->name, name, sizeof(x->name));
-	snprintf(path, sizeof(path), "/api/v1/sensor/uploads/%s", name);
-	if (file_start(sh, fd, path, x->sha, size) == -1) {
-		close(fd);
-		goto failed;
-	}
-	return;
- failed:
-	sh->n.file_failures++;
-	backoff_fail(&x->bo);
+	if (gnutls_hash_init(&x->hash, GNUTLS_DIG_SHA256) < 0)
+		fatalx("gnutls_hash_init");
+	x->fd = fd;
+	x->off = 0;
+	x->hashing = 1;
+	event_active(x->ev_hash, EV_TIMEOUT, 1);
 }
 
 static void
@@ -1454,6 +1460,10 @@ shipper_main(const struct proc_env *env)
 	    batch_retry_cb);
 	xfer_init(&sh, &sh.hb, XFER_HEARTBEAT, EVENT_LINE_MAX, hb_retry_cb);
 	xfer_init(&sh, &sh.file, XFER_FILE, 0, file_retry_cb);
+	if ((sh.file.chunk = malloc(HASH_CHUNK)) == NULL ||
+	    (sh.file.ev_hash = event_new(sh.base, -1, 0, hash_cb, &sh)) ==
+	    NULL)
+		fatal("file hashing");
 
 	proc_jail(env, sc->spool_dir, SANDBOX_SHIPPER);
 
