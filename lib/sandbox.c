@@ -105,9 +105,7 @@ static const int sc_refused[] = {
 	SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(openat),
 	SCMP_SYS(open),
 };
-static const int sc_refused_files[] = {
-	SCMP_SYS(openat), SCMP_SYS(open),
-};
+
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANDBOX_SANITIZER 1
@@ -172,9 +170,9 @@ sandbox_filter(enum sandbox_role role)
 #endif
 	if (role == SANDBOX_SHIPPER) {
 		/* TCP over IPv4 or IPv6 only: socket(2)'s domain and type
-		 * (without SOCK_NONBLOCK, SOCK_CLOEXEC) are checked; any
-		 * other socket is refused softly (syslog's AF_UNIX). */
+		 * (without SOCK_NONBLOCK, SOCK_CLOEXEC) are checked. */
 		static const int domains[] = { AF_INET, AF_INET6 };
+		static const int soft[] = { AF_UNIX, AF_NETLINK };
 		size_t i;
 
 		if (allow(ctx, sc_client, NELEM(sc_client),
@@ -189,15 +187,24 @@ sandbox_filter(enum sandbox_role role)
 				errno = -rv;
 				goto fail;
 			}
-		if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-		    SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ,
-		    (scmp_datum_t)AF_UNIX))) < 0) {
-			errno = -rv;
-			goto fail;
-		}
-		if (allow(ctx, sc_refused_files, NELEM(sc_refused_files),
-		    SCMP_ACT_ERRNO(EACCES)) == -1)
-			goto fail;
+		/* Refused softly: curl probes IPv6 with a datagram socket;
+		 * syslog reconnects over AF_UNIX. */
+		for (i = 0; i < NELEM(domains); i++)
+			if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+			    SCMP_SYS(socket), 2,
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i]),
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
+			    SOCK_DGRAM))) < 0) {
+				errno = -rv;
+				goto fail;
+			}
+		for (i = 0; i < NELEM(soft); i++)
+			if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+			    SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ,
+			    (scmp_datum_t)soft[i]))) < 0) {
+				errno = -rv;
+				goto fail;
+			}
 	} else if (allow(ctx, sc_refused, NELEM(sc_refused),
 	    SCMP_ACT_ERRNO(EACCES)) == -1)
 		/* Rules already added as ALLOW stay (EEXIST is skipped). */

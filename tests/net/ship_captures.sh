@@ -49,7 +49,7 @@ check_not "nothing is kept for a mismatch" test -e "$T/data/uploads/00/$bad"
 # --- heartbeats ------------------------------------------------------
 on attacker ping -c 3 -i 0.2 -W 1 10.10.0.77 >/dev/null 2>&1
 for _ in $(seq 60); do
-	srv_sql "SELECT counters FROM sensors WHERE name = '$SENSOR_NAME'" | grep -q '"shipper.events"' && break
+	srv_sql "SELECT counters FROM sensors WHERE name = '$SENSOR_NAME'" | grep -q '"engine.frames"' && break
 	sleep 0.1
 done
 hb=$(srv_sql "SELECT counters FROM sensors WHERE name = '$SENSOR_NAME'")
