@@ -10,7 +10,6 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -78,6 +77,7 @@ struct spool {
 	uint64_t		 unsynced;	/* records since the last sync */
 	uint64_t		 total_bytes;	/* of all segments */
 	int			 dir_dirty;	/* a segment was deleted */
+	uint8_t			*wbuf;	/* one record being written */
 	struct spool_cursor	 cur;
 	struct spool_stats	 st;
 	struct spool_drop	 drop;
@@ -149,8 +149,10 @@ seg_records(const struct spool_seg *s)
 	return s->last + 1 - s->first;
 }
 
-/* Records of s above the ack, and their bytes (in proportion when s is
- * partly acked: the offset of the ack point is not kept). */
+/*
+ * Records of s above the ack, and their bytes (in proportion when s is
+ * partly acked: the offset of the ack point is not kept).
+ */
 static uint64_t
 seg_unacked(const struct spool *sp, const struct spool_seg *s,
     uint64_t *bytes)
@@ -187,7 +189,8 @@ cursor_set(struct spool *sp, struct spool_seg *s, uint64_t off, uint64_t seq)
 	if (c->seg != s) {
 		cursor_close(c);
 		seg_name(s->first, name, sizeof(name));
-		if ((c->fd = openat(sp->dfd, name, O_RDONLY | O_CLOEXEC)) == -1)
+		if ((c->fd = openat(sp->dfd, name, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC)) == -1)
 			return -1;
 		c->seg = s;
 	}
@@ -251,7 +254,8 @@ cursor_peek(struct spool_cursor *c, uint64_t limit, struct spool_rec *r)
 		return rv == 1 ? 0 : -1;
 	h = c->buf + (c->off - c->boff);
 	len = get_le32(h);
-	if (len == 0 || len > EVENT_LINE_MAX || get_le64(h + 8) != c->seq)
+	if (len == 0 || len > EVENT_LINE_MAX || get_le64(h + 8) != c->seq ||
+	    c->seq > SPOOL_SEQ_MAX)
 		return 2;
 	if ((rv = cursor_fill(c, c->off, SPOOL_HDR + len, limit)) != 0)
 		return rv == 1 ? 0 : -1;
@@ -335,7 +339,7 @@ seg_create(struct spool *sp)
 	seg_name(sp->next_seq, name, sizeof(name));
 	/* Nothing spooled is at or past next_seq, so no data is truncated. */
 	if ((fd = openat(sp->dfd, name, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_APPEND | O_CLOEXEC, 0600)) == -1) {
+	    O_CLOEXEC, 0600)) == -1) {
 		free(s);
 		return -1;
 	}
@@ -383,7 +387,7 @@ seg_trim_acked(struct spool *sp)
 static int
 acked_read(struct spool *sp, char *err, size_t errlen)
 {
-	char text[SPOOL_ACKED_MAX + 1];
+	char text[SPOOL_ACKED_MAX + 2];
 	const char *errstr;
 	ssize_t n;
 	int fd;
@@ -413,7 +417,9 @@ acked_read(struct spool *sp, char *err, size_t errlen)
 	 * wrote it.  Starting over from 0 resends what the server has, which
 	 * it stores once: safe, unlike guessing.
 	 */
-	if (text[0] < '0' || text[0] > '9')
+	if (n > SPOOL_ACKED_MAX)
+		errstr = "too long";
+	else if (text[0] < '0' || text[0] > '9')
 		errstr = "not a number";
 	else
 		sp->acked = (uint64_t)strtonum(text, 0, (long long)SPOOL_SEQ_MAX,
@@ -440,6 +446,7 @@ seg_list(struct spool *sp, char *err, size_t errlen)
 {
 	struct spool_seg **v = NULL, **nv, *s;
 	struct dirent *de;
+	struct stat sb;
 	size_t n = 0, cap = 0, i;
 	uint64_t first;
 	DIR *d;
@@ -455,6 +462,13 @@ seg_list(struct spool *sp, char *err, size_t errlen)
 	while ((de = readdir(d)) != NULL) {
 		if (seg_parse_name(de->d_name, &first) == -1)
 			continue;
+		/* A FIFO would block the open, a link lead elsewhere. */
+		if (fstatat(sp->dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || !S_ISREG(sb.st_mode)) {
+			log_warnx("spool: %s is not a regular file, ignored",
+			    de->d_name);
+			continue;
+		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
@@ -590,16 +604,22 @@ spool_open(const struct spool_conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: path too long", conf->dir);
 		goto fail;
 	}
-	if ((sp->cur.buf = malloc(SPOOL_RBUF)) == NULL) {
+	if ((sp->cur.buf = malloc(SPOOL_RBUF)) == NULL ||
+	    (sp->wbuf = malloc(SPOOL_HDR + EVENT_LINE_MAX)) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		goto fail;
 	}
-	if (mkdir(conf->dir, 0700) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "mkdir %s: %s", conf->dir, strerror(errno));
-		goto fail;
-	}
+	/* mkdir only when missing: a jailed shipper may not be allowed it. */
 	if ((sp->dfd = open(conf->dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1) {
+	    O_CLOEXEC)) == -1 && errno == ENOENT) {
+		if (mkdir(conf->dir, 0700) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "mkdir %s: %s", conf->dir,
+			    strerror(errno));
+			goto fail;
+		}
+		sp->dfd = open(conf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (sp->dfd == -1) {
 		snprintf(err, errlen, "%s: %s", conf->dir, strerror(errno));
 		goto fail;
 	}
@@ -621,7 +641,7 @@ spool_open(const struct spool_conf *conf, char *err, size_t errlen)
 		 * Appends continue in that segment if they can.
 		 */
 		seg_name(s->first, name, sizeof(name));
-		if ((sp->wfd = openat(sp->dfd, name, O_WRONLY | O_APPEND |
+		if ((sp->wfd = openat(sp->dfd, name, O_WRONLY |
 		    O_CLOEXEC)) == -1 || fdatasync(sp->wfd) == -1) {
 			snprintf(err, errlen, "%s: %s", name, strerror(errno));
 			goto fail;
@@ -655,6 +675,7 @@ spool_close(struct spool *sp)
 	}
 	cursor_close(&sp->cur);
 	free(sp->cur.buf);
+	free(sp->wbuf);
 	while ((s = TAILQ_FIRST(&sp->segs)) != NULL) {
 		TAILQ_REMOVE(&sp->segs, s, entry);
 		free(s);
@@ -685,7 +706,7 @@ spool_acked(const struct spool *sp)
 /*
  * Deletes oldest segments until need more bytes fit under max_bytes.  The
  * segment being written is closed first if it is the oldest, so appends
- * never go to a file already deleted.
+ * never go to a file already deleted.  The caller fsyncs the directory.
  */
 static int
 spool_make_room(struct spool *sp, uint64_t need)
@@ -701,15 +722,14 @@ spool_make_room(struct spool *sp, uint64_t need)
 		}
 		seg_remove(sp, s);
 	}
-	return dir_sync(sp);
+	return 0;
 }
 
 int
 spool_append(struct spool *sp, uint64_t seq, const char *json, size_t len)
 {
-	uint8_t hdr[SPOOL_HDR];
-	struct iovec iov[2];
 	uint64_t need = SPOOL_HDR + len;
+	uint8_t *p;
 	ssize_t n;
 
 	if (seq != sp->next_seq || seq > SPOOL_SEQ_MAX || len == 0 ||
@@ -727,24 +747,27 @@ spool_append(struct spool *sp, uint64_t seq, const char *json, size_t len)
 	if (sp->total_bytes + need > sp->max_bytes &&
 	    spool_make_room(sp, need) == -1)
 		return -1;
+	/* One directory fsync for the deletions and the new segment. */
 	if (sp->wseg == NULL && seg_create(sp) == -1)
 		return -1;
+	if (dir_sync(sp) == -1)
+		return -1;
 
-	put_le32(hdr, (uint32_t)len);
-	put_le64(hdr + 8, seq);
-	put_le32(hdr + 4, crc32c(crc32c(0, hdr + 8, 8), json, len));
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = sizeof(hdr);
-	iov[1].iov_base = (void *)(uintptr_t)json;
-	iov[1].iov_len = len;
-	while ((n = writev(sp->wfd, iov, 2)) == -1 && errno == EINTR)
+	/*
+	 * One pwrite at the known end: a failed one leaves nothing behind
+	 * that the next would not overwrite.
+	 */
+	p = sp->wbuf;
+	put_le32(p, (uint32_t)len);
+	put_le64(p + 8, seq);
+	memcpy(p + SPOOL_HDR, json, len);
+	put_le32(p + 4, crc32c(0, p + 8, 8 + len));
+	while ((n = pwrite(sp->wfd, p, need, (off_t)sp->wseg->size)) == -1 &&
+	    errno == EINTR)
 		continue;
 	if (n != (ssize_t)need) {
-		/* Leave no part of a record behind (ENOSPC, EIO). */
 		if (n >= 0)
 			errno = ENOSPC;
-		if (n > 0 && ftruncate(sp->wfd, (off_t)sp->wseg->size) == -1)
-			log_warn("spool: cutting a partial record");
 		return -1;
 	}
 	sp->wseg->size += need;
@@ -838,6 +861,8 @@ spool_read(struct spool *sp, uint64_t after, struct buf *out, size_t max,
 	*last = after;
 	if (after >= sp->synced_seq || max == 0)
 		return 0;
+	if (max > INT_MAX)
+		max = INT_MAX;	/* the count is returned as an int */
 	if ((c->seg == NULL || c->seq != after + 1) &&
 	    cursor_seek(sp, after + 1) == -1)
 		return -1;

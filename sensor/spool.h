@@ -19,7 +19,11 @@
  *			"acked", walks the segments, cuts a torn or corrupt
  *			tail at the last record whose CRC and seq check
  *			(counted in torn_bytes), deletes segments wholly acked.
- *			NULL and a reason in err on failure.
+ *			NULL and a reason in err on failure.  The directory
+ *			is created if missing (mode 0700) and kept open, but
+ *			"acked" is replaced by path (dir/acked): open the
+ *			spool where that path stays valid, i.e. after the
+ *			chroot.  spool_close syncs and frees it.
  *	spool_next_seq	the seq the next record must carry: one past the
  *			highest seq ever spooled or acked, so seqs survive
  *			restarts and are never reused.
@@ -42,8 +46,11 @@
  *			read error.  Consecutive reads (after = the last
  *			*last) continue where the previous one stopped.
  *	spool_ack	records that the server stored every seq <= seq (the
- *			"acked" file), deletes segments now wholly acked.  An
- *			ack at or below the current one is a no-op.
+ *			"acked" file), deletes segments now wholly acked
+ *			(but not the one being written).  An ack at or below
+ *			the current one is a no-op; one at or past
+ *			spool_next_seq (the server holds seqs this spool
+ *			lost) moves spool_next_seq past it.
  */
 #ifndef DIAS_SPOOL_H
 #define DIAS_SPOOL_H

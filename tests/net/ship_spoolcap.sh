@@ -14,9 +14,9 @@ ship_enroll
 ship_srv_stop
 sensor_start ship-small.conf || { fail "sensor starts"; finish; exit; }
 
-# ~5 MB of payload events: 30 connections echoing 60 KB each way.
+# ~3 MB of payload events: 20 connections echoing 60 KB each way.
 head -c 60000 /dev/urandom >"$lab_tmp/blob"
-for i in $(seq 30); do
+for i in $(seq 20); do
 	on attacker nc -q 1 -w 3 10.10.0.5$((i % 5)) 80 <"$lab_tmp/blob" >/dev/null 2>&1
 done
 sleep 1

@@ -2,6 +2,7 @@
  * sensor/spool.c: the durable event spool, on real files, and lib/crc32c.c
  * against RFC 3720's vectors.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +25,7 @@
 #include "buf.h"
 #include "crc32c.h"
 #include "event.h"
+#include "sandbox.h"
 #include "spool.h"
 
 #define HDR	16
@@ -82,6 +85,32 @@ append_n(struct spool *sp, uint64_t n)
 	}
 }
 
+/*
+ * In a forked child: no cmocka assertion may fail there (its longjmp would
+ * run the rest of the suite in the child), so any failure is _exit(1).
+ */
+static struct spool *
+child_open(uint64_t seg, uint64_t sync)
+{
+	struct spool_conf conf = { dir, 0, seg, sync };
+	struct spool *sp;
+	char err[256];
+
+	if ((sp = spool_open(&conf, err, sizeof(err))) == NULL)
+		_exit(1);
+	return sp;
+}
+
+static void
+child_append(struct spool *sp)
+{
+	char j[128];
+	uint64_t seq = spool_next_seq(sp);
+
+	if (spool_append(sp, seq, j, line(seq, j, sizeof(j))) != 0)
+		_exit(1);
+}
+
 static uint64_t
 rec_size(uint64_t seq)
 {
@@ -90,9 +119,11 @@ rec_size(uint64_t seq)
 	return HDR + line(seq, j, sizeof(j));
 }
 
-/* Reads every record after `after` in batches of batch, checking each
+/*
+ * Reads every record after `after` in batches of batch, checking each
  * line is the one written for its seq; returns the count, *first the
- * first seq seen. */
+ * first seq seen.
+ */
 static uint64_t
 read_all(struct spool *sp, uint64_t after, int batch, uint64_t *first)
 {
@@ -561,6 +592,13 @@ test_spool_takes_bad_acked_file_as_zero(void **state)
 	assert_int_equal(spool_acked(sp), 0);
 	assert_int_equal(read_all(sp, 0, 100, NULL), 3);
 	spool_close(sp);
+	/* A number too long to be a seq is not read in part. */
+	assert_non_null(f = fopen(path, "w"));
+	fputs("000000000000000000000000000000000002\n", f);
+	fclose(f);
+	sp = open_spool(0, 0, 1);
+	assert_int_equal(spool_acked(sp), 0);
+	spool_close(sp);
 }
 
 static void
@@ -609,27 +647,27 @@ test_spool_drops_all_for_a_record_near_the_cap(void **state)
 	struct spool_stats st;
 	struct spool_drop d;
 	struct buf out;
-	char big[940];
+	char big[990];
 	uint64_t last;
 
 	(void)state;
 	sp = open_spool(1000, 0, 1);
 	append_n(sp, 5);
 	memset(big, 'x', sizeof(big));
-	assert_int_equal(spool_append(sp, 6, big, sizeof(big)), 0);
+	assert_int_equal(spool_append(sp, 6, big, 940), 0);
 	assert_int_equal(spool_take_drops(sp, &d), 1);
 	assert_int_equal(d.first, 1);
 	assert_int_equal(d.last, 5);
 	spool_stats(sp, &st);
 	assert_int_equal(st.segments, 1);
-	assert_int_equal(st.backlog_bytes, HDR + sizeof(big));
+	assert_int_equal(st.backlog_bytes, HDR + 940);
 	buf_init(&out, EVENT_LINE_MAX + 1);
 	assert_int_equal(spool_read(sp, 0, &out, 10, &last), 1);
 	assert_int_equal(last, 6);
-	assert_int_equal(out.len, sizeof(big) + 1);
+	assert_int_equal(out.len, 940 + 1);
 	buf_free(&out);
 	/* Bigger than the cap itself: refused, nothing dropped. */
-	assert_int_equal(spool_append(sp, 7, big, 990), -1);
+	assert_int_equal(spool_append(sp, 7, big, sizeof(big)), -1);
 	assert_int_equal(errno, EFBIG);
 	assert_int_equal(spool_take_drops(sp, &d), 0);
 	spool_close(sp);
@@ -641,13 +679,14 @@ test_spool_seq_never_reused_after_ack_of_unsynced(void **state)
 	struct spool *sp;
 	char path[128];
 	pid_t pid;
-	int status;
+	int i, status;
 
 	(void)state;
 	/* A shipper acks records never synced, then the machine dies. */
 	if ((pid = fork()) == 0) {
-		sp = open_spool(0, 0, 1000);
-		append_n(sp, 5);
+		sp = child_open(0, 1000);
+		for (i = 0; i < 5; i++)
+			child_append(sp);
 		if (spool_ack(sp, 5) != 0)
 			_exit(1);
 		_exit(0);
@@ -765,14 +804,153 @@ test_spool_ignores_other_files_and_drops_overlaps(void **state)
 	assert_non_null(f = fopen(path, "w"));
 	fputs("garbage", f);
 	fclose(f);
+	/* A FIFO with a segment's name must not block the open. */
+	seg_path(100, other, sizeof(other));
+	assert_int_equal(mkfifo(other, 0600), 0);
 	sp = open_spool(0, 0, 1);
 	spool_stats(sp, &st);
 	assert_int_equal(st.segments, 1);
 	assert_int_equal(st.torn_bytes, 7);
+	assert_int_equal(spool_next_seq(sp), 6);
+	snprintf(other, sizeof(other), "%s/captures.list", dir);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(access(other, F_OK), 0);
 	assert_int_equal(read_all(sp, 0, 100, NULL), 5);
 	spool_close(sp);
+}
+
+static void
+test_spool_failed_write_leaves_no_partial_record(void **state)
+{
+	struct spool *sp;
+	struct spool_stats st;
+	struct rlimit old, lim;
+	char path[128], j[128];
+	off_t size;
+
+	(void)state;
+	sp = open_spool(0, 0, 1);
+	append_n(sp, 3);
+	seg_path(1, path, sizeof(path));
+	size = file_size(path);
+	/* The file may grow by 10 bytes: record 4 is written in part. */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)size + 10;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(spool_append(sp, 4, j, line(4, j, sizeof(j))), -1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(spool_next_seq(sp), 4);
+	/* The next append takes the place of the partial one. */
+	append_n(sp, 2);
+	assert_int_equal(file_size(path), size + (off_t)(rec_size(4) +
+	    rec_size(5)));
+	spool_close(sp);
+	sp = open_spool(0, 0, 1);
+	spool_stats(sp, &st);
+	assert_int_equal(st.torn_bytes, 0);
+	assert_int_equal(read_all(sp, 0, 100, NULL), 5);
+	spool_close(sp);
+}
+
+static void
+test_spool_keeps_every_synced_record_after_kill(void **state)
+{
+	struct spool *sp;
+	struct spool_stats st;
+	uint64_t synced = 0, got;
+	pid_t pid;
+	int p[2], status;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		/* Appends until killed, telling each synced seq. */
+		close(p[0]);
+		sp = child_open(4096, 8);
+		for (got = 0; got < 100000; got++) {
+			child_append(sp);
+			if (spool_synced_seq(sp) > synced) {
+				synced = spool_synced_seq(sp);
+				if (write(p[1], &synced, sizeof(synced)) !=
+				    sizeof(synced))
+					_exit(1);
+			}
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	while (synced < 400 && read(p[0], &got, sizeof(got)) == sizeof(got))
+		synced = got;
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	assert_true(synced >= 400);
+	sp = open_spool(0, 4096, 8);
+	spool_stats(sp, &st);
+	assert_true(spool_next_seq(sp) > synced);
+	assert_int_equal(st.segments, (uint64_t)count_segments());
+	assert_true(st.segments > 1);
+	/* No seq missing, none twice, each line the one written. */
+	assert_int_equal(read_all(sp, 0, 50, &got), spool_next_seq(sp) - 1);
+	assert_int_equal(got, 1);
+	spool_close(sp);
+}
+
+/*
+ * The shipper's seccomp filter allows every call the spool makes: open
+ * and recovery, appends across segments, drops at the cap, acks, reads.
+ */
+static void
+test_spool_runs_under_the_shipper_sandbox(void **state)
+{
+	struct spool_conf conf = { dir, 3000, 600, 4 };
+	struct spool_drop d;
+	struct spool *sp;
+	struct buf out;
+	char err[256], j[128];
+	uint64_t seq, last;
+	pid_t pid;
+	int i, status;
+
+	(void)state;
+	sp = open_spool(0, 0, 1);
+	append_n(sp, 3);
+	spool_close(sp);
+	if ((pid = fork()) == 0) {
+		if (sandbox_filter(SANDBOX_SHIPPER) == -1)
+			_exit(10);
+		if ((sp = spool_open(&conf, err, sizeof(err))) == NULL)
+			_exit(11);
+		for (i = 0; i < 100; i++) {
+			seq = spool_next_seq(sp);
+			if (spool_append(sp, seq, j, line(seq, j,
+			    sizeof(j))) == -1)
+				_exit(12);
+		}
+		if (spool_sync(sp) == -1 || spool_take_drops(sp, &d) != 1)
+			_exit(13);
+		buf_init(&out, EVENT_LINE_MAX + 1);
+		if (spool_read(sp, 0, &out, 1000, &last) <= 0 || last != 103)
+			_exit(14);
+		if (spool_ack(sp, 100) == -1)
+			_exit(15);
+		spool_close(sp);
+		if ((sp = spool_open(&conf, err, sizeof(err))) == NULL ||
+		    spool_acked(sp) != 100 || spool_next_seq(sp) != 104)
+			_exit(16);
+		spool_close(sp);
+		buf_free(&out);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("killed by signal %d (SIGSYS: a syscall the shipper's "
+		    "filter lacks)", WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 int
@@ -798,6 +976,9 @@ main(void)
 		T(test_spool_seq_never_reused_after_ack_of_unsynced),
 		T(test_spool_ack_past_spooled_moves_next_seq),
 		T(test_spool_append_rejects_bad_records),
+		T(test_spool_failed_write_leaves_no_partial_record),
+		T(test_spool_keeps_every_synced_record_after_kill),
+		T(test_spool_runs_under_the_shipper_sandbox),
 		T(test_spool_keeps_a_gap_between_segments),
 		T(test_spool_ignores_other_files_and_drops_overlaps),
 #undef T
