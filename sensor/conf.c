@@ -1862,6 +1862,8 @@ conf_print(const struct conf *conf, FILE *f)
 	fprintf(f, "  %-14s %s\n", "ca", s->ca);
 	fprintf(f, "  %-14s %s\n", "cert", s->cert);
 	fprintf(f, "  %-14s %s\n", "key", s->key);
+	fprintf(f, "  %-14s %s\n", "heartbeat",
+	    ms_fmt(s->heartbeat_ms, b2, sizeof(b2)));
 	fprintf(f, "  %-14s %s max %s\n", "spool", s->spool_dir,
 	    size_fmt(s->spool_max, b2, sizeof(b2)));
 	fprintf(f, "  %-14s %" PRIu64 " records or %s\n", "spool sync",
