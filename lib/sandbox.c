@@ -181,7 +181,7 @@ sandbox_filter(enum sandbox_role role)
 		for (i = 0; i < NELEM(domains); i++)
 			if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
 			    SCMP_SYS(socket), 2,
-			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i]),
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i], 0),
 			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
 			    SOCK_STREAM))) < 0) {
 				errno = -rv;
@@ -192,7 +192,7 @@ sandbox_filter(enum sandbox_role role)
 		for (i = 0; i < NELEM(domains); i++)
 			if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
 			    SCMP_SYS(socket), 2,
-			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i]),
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i], 0),
 			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
 			    SOCK_DGRAM))) < 0) {
 				errno = -rv;
@@ -201,7 +201,7 @@ sandbox_filter(enum sandbox_role role)
 		for (i = 0; i < NELEM(soft); i++)
 			if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
 			    SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ,
-			    (scmp_datum_t)soft[i]))) < 0) {
+			    (scmp_datum_t)soft[i], 0))) < 0) {
 				errno = -rv;
 				goto fail;
 			}
