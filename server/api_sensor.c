@@ -352,8 +352,8 @@ capture_dir(struct server *s, struct req *r, char *out, size_t len)
 int
 api_capture_begin(struct server *s, struct MHD_Connection *c, struct req *r)
 {
-	const char *sha;
-	char dir[4096];
+	const char *sha, *cl;
+	char dir[4096], *end;
 	gnutls_hash_hd_t h;
 
 	sha = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -366,6 +366,16 @@ api_capture_begin(struct server *s, struct MHD_Connection *c, struct req *r)
 			return 0;
 		}
 		sha = r->route.name;
+		/* Refused before any byte is read, as the front does for
+		 * captures over max-capture. */
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && (strtoull(cl, &end, 10) > s->conf->max_upload ||
+		    *end != '\0')) {
+			server_reply_error(c, r, 413, "upload over %" PRIu64
+			    " bytes", s->conf->max_upload);
+			return 0;
+		}
 	}
 	if (hex_to_bin(sha, r->want_sha, sizeof(r->want_sha)) == -1) {
 		server_reply_error(c, r, 400, "X-DIAS-SHA256: 64 hex digits "

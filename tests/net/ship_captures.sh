@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib/sensor.sh"
 . "$(dirname "$0")/lib/ship.sh"
 need_cmd curl nc sqlite3 sha256sum ping
+SHIP_MAX_UPLOAD=256k
 ship_begin
 ship_srv_start
 ship_enroll
@@ -45,6 +46,13 @@ code=$(on sensor curl -s -o /dev/null -w '%{http_code}' --cacert "$lab_tmp/senso
 	-T "$lab_tmp/upload.bin" "$SHIP_URL/api/v1/sensor/uploads/$bad")
 [ "$code" = 400 ] && ok "bytes that do not hash to the name: 400" || fail "mismatch: HTTP $code"
 check_not "nothing is kept for a mismatch" test -e "$T/data/uploads/00/$bad"
+head -c 300000 /dev/urandom >"$lab_tmp/big.bin"
+big=$(sha256sum "$lab_tmp/big.bin" | cut -d' ' -f1)
+code=$(on sensor curl -s -o /dev/null -w '%{http_code}' --cacert "$lab_tmp/sensor/ca.pem" \
+	--cert "$lab_tmp/sensor/sensor.pem" --key "$lab_tmp/sensor/sensor.key" \
+	-T "$lab_tmp/big.bin" "$SHIP_URL/api/v1/sensor/uploads/$big")
+[ "$code" = 413 ] && ok "a blob over max-upload (256k): 413" || fail "over max-upload: HTTP $code"
+check_not "nothing is kept for a blob over the limit" test -e "$T/data/uploads/${big:0:2}/$big"
 
 # --- heartbeats ------------------------------------------------------
 on attacker ping -c 3 -i 0.2 -W 1 10.10.0.77 >/dev/null 2>&1
