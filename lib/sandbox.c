@@ -3,6 +3,7 @@
  */
 #include <sys/types.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -91,7 +92,15 @@ static const int sc_files[] = {
 	SCMP_SYS(unlinkat), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
 	SCMP_SYS(ftruncate), SCMP_SYS(statx), SCMP_SYS(getdents64),
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(stat),
-	SCMP_SYS(fchmod),	/* file_write_atomic: the spool's acked file */
+	SCMP_SYS(mkdir), SCMP_SYS(mkdirat),	/* spool_open makes its dir */
+	SCMP_SYS(fchmod),			/* file_write_atomic */
+};
+
+/* The shipper's HTTPS client (libcurl, GnuTLS) on the TCP sockets
+ * sandbox_filter lets it make. */
+static const int sc_client[] = {
+	SCMP_SYS(connect), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
+	SCMP_SYS(setsockopt), SCMP_SYS(shutdown),
 };
 
 /* Asked for by libc now and then; refused softly rather than fatally. */
@@ -99,6 +108,7 @@ static const int sc_refused[] = {
 	SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(openat),
 	SCMP_SYS(open),
 };
+
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANDBOX_SANITIZER 1
@@ -161,9 +171,46 @@ sandbox_filter(enum sandbox_role role)
 	    SCMP_ACT_ALLOW) == -1)
 		goto fail;
 #endif
-	/* Rules already added as ALLOW stay (EEXIST is skipped). */
-	if (allow(ctx, sc_refused, NELEM(sc_refused),
+	if (role == SANDBOX_SHIPPER) {
+		/* TCP over IPv4 or IPv6 only: socket(2)'s domain and type
+		 * (without SOCK_NONBLOCK, SOCK_CLOEXEC) are checked. */
+		static const int domains[] = { AF_INET, AF_INET6 };
+		static const int soft[] = { AF_UNIX, AF_NETLINK };
+		size_t i;
+
+		if (allow(ctx, sc_client, NELEM(sc_client),
+		    SCMP_ACT_ALLOW) == -1)
+			goto fail;
+		for (i = 0; i < NELEM(domains); i++)
+			if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+			    SCMP_SYS(socket), 2,
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i], 0),
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
+			    SOCK_STREAM))) < 0) {
+				errno = -rv;
+				goto fail;
+			}
+		/* Refused softly: curl probes IPv6 with a datagram socket;
+		 * syslog reconnects over AF_UNIX. */
+		for (i = 0; i < NELEM(domains); i++)
+			if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+			    SCMP_SYS(socket), 2,
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i], 0),
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
+			    SOCK_DGRAM))) < 0) {
+				errno = -rv;
+				goto fail;
+			}
+		for (i = 0; i < NELEM(soft); i++)
+			if ((rv = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+			    SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ,
+			    (scmp_datum_t)soft[i], 0))) < 0) {
+				errno = -rv;
+				goto fail;
+			}
+	} else if (allow(ctx, sc_refused, NELEM(sc_refused),
 	    SCMP_ACT_ERRNO(EACCES)) == -1)
+		/* Rules already added as ALLOW stay (EEXIST is skipped). */
 		goto fail;
 	if ((rv = seccomp_load(ctx)) < 0) {
 		errno = -rv;

@@ -18,7 +18,7 @@
 enum sandbox_role {
 	SANDBOX_ENGINE,		/* passed fds, rings, no files, no sockets */
 	SANDBOX_CAPTURE,	/* + create and write files (chrooted there) */
-	SANDBOX_SHIPPER		/* + files; later connect to the server */
+	SANDBOX_SHIPPER		/* + files, TCP client sockets (IPv4, IPv6) */
 };
 
 struct sandbox_user {

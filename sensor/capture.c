@@ -59,7 +59,8 @@ struct capture {
 	pcap_t			*dead;		/* Ethernet, full frames */
 	struct capture_if	 ifs[CAPTURE_RINGS];
 	size_t			 nifs;
-	struct msgbuf		*mb;
+	struct msgbuf		*mb, *mb_shipper;
+	struct event		*ev_shipper;
 	int			 fd_shipper;
 	enum capture_rotate	 rotate;
 	uint64_t		 rotate_size;	/* ROTATE_SIZE */
@@ -128,6 +129,26 @@ capture_name(struct capture_if *ci, int64_t us, uint64_t *existing)
 	return -1;
 }
 
+/*
+ * Hand a closed file to the shipper with a read-only descriptor: the
+ * shipper cannot see capture_dir.  It answers MSG_CAPTURE_SHIPPED once
+ * the server has the file.
+ */
+static void
+capture_announce(struct capture *cap, const struct msg_capture *mc)
+{
+	int fd;
+
+	if ((fd = open(mc->name, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("%s", mc->name);
+		return;
+	}
+	if (msg_send(cap->fd_shipper, MSG_CAPTURE_CLOSED, 0, fd, mc,
+	    sizeof(*mc)) == -1)
+		log_warn("shipper channel");
+	close(fd);
+}
+
 static void
 capture_close(struct capture_if *ci)
 {
@@ -155,9 +176,7 @@ capture_close(struct capture_if *ci)
 	mc.packets = ci->packets;
 	mc.first_us = ci->first_us;
 	mc.last_us = ci->last_us;
-	if (msg_send(ci->cap->fd_shipper, MSG_CAPTURE_CLOSED, 0, -1, &mc,
-	    sizeof(mc)) == -1)
-		log_warn("shipper channel");
+	capture_announce(ci->cap, &mc);
 }
 
 static int
@@ -318,7 +337,9 @@ capture_tick_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * A capture killed mid-file leaves <name>.part: its records up to the
  * last flush are good (a torn last record is pcap readers' usual case).
- * Give it its final name and announce it, as if it had been closed.
+ * Give it its final name.  Then every closed file still here (the
+ * server has not confirmed it yet) is announced again, as if it had
+ * just been closed.
  */
 static void
 capture_recover(struct capture *cap)
@@ -349,12 +370,20 @@ capture_recover(struct capture *cap)
 			log_warn("rename %s", de->d_name);
 			continue;
 		}
-		mc.size = (uint64_t)st.st_size;
 		log_info("recovered %s (%llu bytes) left by an earlier run",
-		    mc.name, (unsigned long long)mc.size);
-		if (msg_send(cap->fd_shipper, MSG_CAPTURE_CLOSED, 0, -1, &mc,
-		    sizeof(mc)) == -1)
-			log_warn("shipper channel");
+		    mc.name, (unsigned long long)st.st_size);
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= 5 || len >= sizeof(mc.name) || de->d_name[0] == '.' ||
+		    strcmp(de->d_name + len - 5, ".pcap") != 0 ||
+		    stat(de->d_name, &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		memset(&mc, 0, sizeof(mc));
+		memcpy(mc.name, de->d_name, len);
+		mc.size = (uint64_t)st.st_size;
+		capture_announce(cap, &mc);
 	}
 	closedir(d);
 }
@@ -375,6 +404,48 @@ capture_stats(const struct capture *cap)
 		log_info("stats: capture.%s.dropped %llu", ci->ifname,
 		    (unsigned long long)ci->dropped);
 	}
+}
+
+/* MSG_CAPTURE_SHIPPED: the server has it; it is not ours to keep. */
+static void
+capture_shipper_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct capture *cap = arg;
+	struct msg_capture mc;
+	struct msg m;
+	size_t len;
+	ssize_t n;
+	int rv;
+
+	(void)what;
+	if ((n = msg_read(cap->mb_shipper, fd)) == -1) {
+		if (errno == EAGAIN)
+			return;
+		fatal("shipper channel");
+	}
+	if (n == 0) {
+		event_del(cap->ev_shipper);
+		return;
+	}
+	while ((rv = msg_get(cap->mb_shipper, &m)) == 1) {
+		if (m.fd != -1)
+			close(m.fd);
+		if (m.type != MSG_CAPTURE_SHIPPED ||
+		    msg_get_data(&m, &mc, sizeof(mc)) == -1 ||
+		    (len = strnlen(mc.name, sizeof(mc.name))) ==
+		    sizeof(mc.name) || len <= 5 || mc.name[0] == '.' ||
+		    strchr(mc.name, '/') != NULL ||
+		    strcmp(mc.name + len - 5, ".pcap") != 0) {
+			log_warnx("bad message from the shipper");
+			continue;
+		}
+		if (unlink(mc.name) == -1)
+			log_warn("%s", mc.name);
+		else
+			log_debug("%s shipped, deleted", mc.name);
+	}
+	if (rv == -1)
+		fatal("shipper channel");
 }
 
 static __attribute__((noreturn)) void
@@ -478,7 +549,8 @@ capture_main(const struct proc_env *env)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	if ((cap.mb = msgbuf_new()) == NULL)
+	if ((cap.mb = msgbuf_new()) == NULL ||
+	    (cap.mb_shipper = msgbuf_new()) == NULL)
 		fatal("msgbuf_new");
 	if ((cap.dead = pcap_open_dead(DLT_EN10MB, CAPTURE_SNAPLEN)) == NULL)
 		fatalx("pcap_open_dead");
@@ -492,7 +564,10 @@ capture_main(const struct proc_env *env)
 	ev_parent = event_new(cap.base, env->chan.fd[PROC_PARENT],
 	    EV_READ | EV_PERSIST, capture_parent_cb, &cap);
 	ev_tick = event_new(cap.base, -1, EV_PERSIST, capture_tick_cb, &cap);
+	cap.ev_shipper = event_new(cap.base, cap.fd_shipper,
+	    EV_READ | EV_PERSIST, capture_shipper_cb, &cap);
 	if (ev_parent == NULL || event_add(ev_parent, NULL) == -1 ||
+	    cap.ev_shipper == NULL || event_add(cap.ev_shipper, NULL) == -1 ||
 	    ev_tick == NULL || event_add(ev_tick, &tick) == -1)
 		fatalx("event_add");
 	event_base_dispatch(cap.base);

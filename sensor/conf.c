@@ -31,6 +31,7 @@
 #define DEF_CA			"/etc/dias/ca.crt"
 #define DEF_CERT		"/etc/dias/sensor.crt"
 #define DEF_KEY			"/etc/dias/sensor.key"
+#define DEF_HEARTBEAT_MS	(60 * 1000)
 #define DEF_SPOOL		"/var/spool/dias/events"
 #define DEF_SPOOL_MAX		(1 * GIB)
 #define DEF_SYNC_RECORDS	64
@@ -1271,6 +1272,7 @@ conf_new(FILE *errf, int flags)
 	s->ca = xstrdup(DEF_CA);
 	s->cert = xstrdup(DEF_CERT);
 	s->key = xstrdup(DEF_KEY);
+	s->heartbeat_ms = DEF_HEARTBEAT_MS;
 	s->spool_dir = xstrdup(DEF_SPOOL);
 	s->spool_max = DEF_SPOOL_MAX;
 	s->spool_sync_records = DEF_SYNC_RECORDS;
@@ -1864,6 +1866,8 @@ conf_print(const struct conf *conf, FILE *f)
 	fprintf(f, "  %-14s %s\n", "ca", s->ca);
 	fprintf(f, "  %-14s %s\n", "cert", s->cert);
 	fprintf(f, "  %-14s %s\n", "key", s->key);
+	fprintf(f, "  %-14s %s\n", "heartbeat",
+	    ms_fmt(s->heartbeat_ms, b2, sizeof(b2)));
 	fprintf(f, "  %-14s %s max %s\n", "spool", s->spool_dir,
 	    size_fmt(s->spool_max, b2, sizeof(b2)));
 	fprintf(f, "  %-14s %" PRIu64 " records or %s\n", "spool sync",

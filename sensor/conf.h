@@ -211,6 +211,8 @@ struct sensor_conf {
 	uint64_t	 claim_interval_ms;
 	char		*server;		/* https:// URL, or NULL */
 	char		*ca, *cert, *key;
+	uint64_t	 heartbeat_ms;		/* to the server, and engine
+						   counters */
 	char		*spool_dir;
 	uint64_t	 spool_max;		/* bytes */
 	uint64_t	 spool_sync_records;

@@ -32,7 +32,6 @@
 
 #define ENGINE_RINGS		16
 #define ENGINE_TIMER_MAX_US	1000000		/* wake at least every 1 s */
-#define ENGINE_HEARTBEAT_S	60
 /* Event lines are batched per loop turn: one message to the shipper per
  * burst of frames, not one per event. */
 #define ENGINE_BATCH		(64 * 1024)
@@ -799,7 +798,9 @@ engine_start(struct engine *eng)
 		.script_open = script_open_cb, .script_input = script_input_cb,
 		.script_close = script_close_cb,
 	};
-	struct timeval hb = { ENGINE_HEARTBEAT_S, 0 };
+	uint64_t hb_ms = conf_sensor(eng->env->conf)->heartbeat_ms;
+	struct timeval hb = { (time_t)(hb_ms / 1000),
+	    (suseconds_t)(hb_ms % 1000 * 1000) };
 	struct engine_ring *er;
 	size_t i;
 

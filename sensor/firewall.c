@@ -71,6 +71,26 @@ server_addrs(const struct conf *conf, struct addr *out, size_t max)
 	return n;
 }
 
+/* The server URL's port: explicit, else 443. */
+static unsigned
+server_port(const struct conf *conf)
+{
+	const char *url = conf_sensor(conf)->server, *p;
+	unsigned port = 0;
+
+	if (url == NULL || (p = strstr(url, "://")) == NULL)
+		return 443;
+	p += 3;
+	if (*p == '[' && (p = strchr(p, ']')) == NULL)
+		return 443;
+	p += strcspn(p, ":/");
+	if (*p != ':')
+		return 443;
+	for (p++; *p >= '0' && *p <= '9' && port <= 65535; p++)
+		port = port * 10 + (unsigned)(*p - '0');
+	return port >= 1 && port <= 65535 ? port : 443;
+}
+
 /* "ip daddr { a, b-c } drop" for one family's ranges in set, if any. */
 static int
 add_daddr_rule(struct buf *b, const struct addrset *set, int af)
@@ -135,7 +155,8 @@ firewall_ruleset(const struct conf *conf, char *out, size_t outlen)
 {
 	struct addr srv[SERVER_ADDRS];
 	struct buf b;
-	size_t nsrv;
+	char s1[ADDR_STRLEN];
+	size_t nsrv, i;
 	int rv = -1;
 
 	nsrv = server_addrs(conf, srv, SERVER_ADDRS);
@@ -169,6 +190,32 @@ firewall_ruleset(const struct conf *conf, char *out, size_t outlen)
 	 * are not listed: they hold addresses in use, which a routing host
 	 * must keep reaching (the claimed ones change at run time).
 	 */
+	/*
+	 * Egress: the host starts new connections only to the server (the
+	 * shipper's, and enrollment's).  Replies to management and to what
+	 * it started pass as established or related; the engine's frames
+	 * leave through AF_PACKET and never meet this hook.
+	 */
+	if (buf_addstr(&b, "\tchain output {\n"
+	    "\t\ttype filter hook output priority filter - 10; "
+	    "policy accept;\n"
+	    "\t\toif \"lo\" accept\n"
+	    "\t\tct state established,related accept\n"
+	    "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, "
+	    "nd-router-solicit } accept\n"
+	    "\t\tudp sport 68 udp dport 67 accept\n"
+	    "\t\tudp sport 546 udp dport 547 accept\n") == -1)
+		goto done;
+	for (i = 0; i < nsrv; i++) {
+		addr_fmt(&srv[i], s1, sizeof(s1));
+		if (buf_printf(&b, "\t\t%s daddr %s tcp dport %u accept\n",
+		    srv[i].af == AF_INET ? "ip" : "ip6", s1,
+		    server_port(conf)) == -1)
+			goto done;
+	}
+	if (buf_addstr(&b, "\t\tct state new counter drop comment "
+	    "\"dias: new connections only to the server\"\n\t}\n") == -1)
+		goto done;
 	if (buf_addstr(&b, "\tchain forward {\n"
 	    "\t\ttype filter hook forward priority filter - 10; "
 	    "policy accept;\n") == -1 ||

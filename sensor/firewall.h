@@ -9,7 +9,9 @@
  * forward chain drops traffic to bound addresses, so that a sensor host
  * that also routes does not pass the attackers' packets on (claimed
  * ranges hold real hosts too, so they are not listed: a sensor host
- * should not route).
+ * should not route).  An output chain lets the host open new connections
+ * only to the server's address and port (the shipper's HTTPS); replies
+ * to management and what the host started pass.
  *
  * Installed by the root parent before any child starts and removed on
  * exit.  The table is replaced whole, so a stale one from a crash does not

@@ -212,7 +212,8 @@ static char	*join(char *, const char *);
 /* Inside sensor { } only. */
 %token	CA "ca" CAPTURE "capture" CERT "cert" CHROOT "chroot" CLAIM "claim"
 %token	CONNECTIONS "connections" DAILY "daily" EXCEPT "except"
-%token	HONEYD "honeyd" HOURLY "hourly" IDLE "idle" INTERFACE "interface"
+%token	HEARTBEAT "heartbeat" HONEYD "honeyd" HOURLY "hourly" IDLE "idle"
+%token	INTERFACE "interface"
 %token	INTERVAL "interval" KEY "key" LIMIT "limit" LIMITS "limits"
 %token	LOG "log" MANAGEMENT "management" MAX "max" PAYLOAD "payload"
 %token	PERSOURCE "per-source" PROBE "probe" RATE "rate"
@@ -1061,6 +1062,13 @@ sensoropt	: INTERFACE ifnames
 				set_string(&conf_sensor_mut(CONF)->server, $2);
 			else
 				free($2);
+		}
+		| HEARTBEAT duration {
+			if ($2 < 1000 || $2 > 3600 * 1000)
+				conf_error(CONF, &@2, "heartbeat interval must "
+				    "be 1s to 1h");
+			else if (conf_set_once(CONF, &@1, "heartbeat") == 0)
+				conf_sensor_mut(CONF)->heartbeat_ms = $2;
 		}
 		| CA STRING {
 			set_path(ps, &@1, &@2, "ca", &conf_sensor_mut(CONF)->ca,

@@ -39,7 +39,7 @@ enum {
 	/* engine -> shipper */
 	MSG_EVENT,		/* event_encode lines, each ending in '\n' */
 	/* capture -> shipper */
-	MSG_CAPTURE_CLOSED,	/* struct msg_capture */
+	MSG_CAPTURE_CLOSED,	/* struct msg_capture + the file, O_RDONLY */
 	/* engine -> shipper */
 	MSG_UPLOAD,		/* struct msg_upload + up to MSG_UPLOAD_CHUNK
 				   bytes of a file an attacker sent */
@@ -50,6 +50,9 @@ enum {
 	MSG_SCRIPT_IO,		/* struct msg_script_ref + its stdin/stdout */
 	MSG_SCRIPT_ERR,		/* struct msg_script_ref + its stderr */
 	MSG_SCRIPT_EXIT,	/* struct msg_script_exit */
+	/* shipper -> capture */
+	MSG_CAPTURE_SHIPPED,	/* struct msg_capture (name only): the
+				   server has it; capture deletes it */
 };
 
 /*
@@ -127,7 +130,12 @@ struct msg_neigh {
 	uint8_t		 mac[6];
 };
 
-/* A capture file closed and renamed into place in capture_dir. */
+/*
+ * A capture file closed and renamed into place in capture_dir.  The
+ * shipper reads it through the descriptor that comes with the message
+ * (it cannot see capture_dir) and answers MSG_CAPTURE_SHIPPED once the
+ * server confirmed it; files still there at start are announced again.
+ */
 struct msg_capture {
 	char		 name[128];	/* relative to capture_dir */
 	uint64_t	 size;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -335,21 +336,47 @@ mkdirs(const char *path, mode_t mode)
 	return mkdir(p, mode) == -1 && errno != EEXIST ? -1 : 0;
 }
 
+/* Captures are kept per sensor; uploaded blobs by content, for all
+ * sensors, under data-dir/uploads/<first 2 hex digits>/<sha256>. */
 static void
 capture_dir(struct server *s, struct req *r, char *out, size_t len)
 {
-	snprintf(out, len, "%s/captures/%s", s->conf->data_dir, r->sensor);
+	if (r->route.upload)
+		snprintf(out, len, "%s/uploads/%.2s", s->conf->data_dir,
+		    r->route.name);
+	else
+		snprintf(out, len, "%s/captures/%s", s->conf->data_dir,
+		    r->sensor);
 }
 
 int
 api_capture_begin(struct server *s, struct MHD_Connection *c, struct req *r)
 {
-	const char *sha;
-	char dir[4096];
+	const char *sha, *cl;
+	char dir[4096], *end;
 	gnutls_hash_hd_t h;
 
 	sha = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "X-DIAS-SHA256");
+	if (r->route.upload) {
+		/* The name is the digest; a header, if sent, must agree. */
+		if (sha != NULL && strcasecmp(sha, r->route.name) != 0) {
+			server_reply_error(c, r, 400, "X-DIAS-SHA256 is not "
+			    "the name");
+			return 0;
+		}
+		sha = r->route.name;
+		/* Refused before any byte is read, as the front does for
+		 * captures over max-capture. */
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && (strtoull(cl, &end, 10) > s->conf->max_upload ||
+		    *end != '\0')) {
+			server_reply_error(c, r, 413, "upload over %" PRIu64
+			    " bytes", s->conf->max_upload);
+			return 0;
+		}
+	}
 	if (hex_to_bin(sha, r->want_sha, sizeof(r->want_sha)) == -1) {
 		server_reply_error(c, r, 400, "X-DIAS-SHA256: 64 hex digits "
 		    "of the file's SHA-256 are required");
@@ -391,8 +418,10 @@ api_capture_data(struct server *s, struct req *r, const char *data,
 
 	if (r->fd == -1 || r->hash == NULL)
 		return -1;
-	if (r->bytes_in > s->conf->max_capture) {
-		snprintf(r->error, sizeof(r->error), "capture over the limit");
+	if (r->bytes_in > (r->route.upload ? s->conf->max_upload :
+	    s->conf->max_capture)) {
+		snprintf(r->error, sizeof(r->error), "%s over the limit",
+		    r->route.upload ? "upload" : "capture");
 		r->status = 413;
 		return -1;
 	}
@@ -431,6 +460,39 @@ api_capture_abort(struct req *r)
 	}
 }
 
+/*
+ * An uploaded blob, hashed and fsynced in r->tmp: content-addressed, so
+ * one we have already is the same bytes (200), a new one is renamed into
+ * place (201).
+ */
+static enum MHD_Result
+upload_end(struct MHD_Connection *c, struct req *r, const char *dir,
+    const char *path, const char *hex)
+{
+	struct stat sb;
+	int dfd, fresh;
+
+	fresh = stat(path, &sb) == -1;
+	if (!fresh)
+		api_capture_abort(r);
+	else {
+		if (rename(r->tmp, path) == -1) {
+			api_capture_abort(r);
+			return server_reply_error(c, r, 500, "rename: %s",
+			    strerror(errno));
+		}
+		r->tmp[0] = '\0';
+		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) != -1) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+	}
+	return reply_json(c, r, fresh ? 201 : 200, json_pack("{s:s, s:I, "
+	    "s:b}", "sha256", hex, "size", (json_int_t)r->bytes_in, "new",
+	    fresh));
+}
+
 enum MHD_Result
 api_capture_end(struct server *s, struct MHD_Connection *c, struct req *r)
 {
@@ -464,6 +526,8 @@ api_capture_end(struct server *s, struct MHD_Connection *c, struct req *r)
 		api_capture_abort(r);
 		return server_reply_error(c, r, 500, "path too long");
 	}
+	if (r->route.upload)
+		return upload_end(c, r, dir, path, hex);
 	st = server_store_get(s);
 	rc = store_capture_add(st, r->sensor_id, r->route.name, hex,
 	    r->bytes_in, path, now_us());

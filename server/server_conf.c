@@ -217,6 +217,14 @@ kw_max_capture(struct pstate *ps, const char *kw, int argc, char **argv)
 }
 
 static int
+kw_max_upload(struct pstate *ps, const char *kw, int argc, char **argv)
+{
+	(void)argc;
+	return number(ps, kw, argv[0], size_units, 1, 1ULL << 30,
+	    &ps->c->max_upload);
+}
+
+static int
 kw_max_connections(struct pstate *ps, const char *kw, int argc, char **argv)
 {
 	uint64_t v;
@@ -335,6 +343,7 @@ static const struct kw keywords[] = {
 	{ "max-capture",	1, 1, 0, kw_max_capture },
 	{ "max-connections",	1, 1, 0, kw_max_connections },
 	{ "max-line",		1, 1, 0, kw_max_line },
+	{ "max-upload",		1, 1, 0, kw_max_upload },
 	{ "server-name",	1, 1, 1, kw_server_name },
 	{ "shutdown-grace",	1, 1, 0, kw_shutdown_grace },
 	{ "store",		1, 1, 0, kw_store },
@@ -467,6 +476,7 @@ server_conf_init(struct server_conf *c)
 	c->max_line = EVENT_LINE_MAX;
 	c->max_batch = 10000;
 	c->max_capture = 4ULL << 30;
+	c->max_upload = 64ULL << 20;
 	c->token_lifetime = 86400;
 	c->cert_days = 365;
 }

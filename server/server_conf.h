@@ -33,6 +33,7 @@ struct server_conf {
 	uint64_t	 max_line;		/* bytes of one NDJSON line */
 	uint64_t	 max_batch;		/* events in one batch */
 	uint64_t	 max_capture;		/* bytes of one capture file */
+	uint64_t	 max_upload;		/* bytes of one uploaded blob */
 	unsigned	 token_lifetime;	/* seconds */
 	unsigned	 cert_days;
 };

@@ -58,7 +58,7 @@ claimed_mac=$(on fw ip neigh show 10.10.0.50 dev eth0 | awk '{ print $3 }')
 	ok "fw's ARP table has 10.10.0.50 at the sensor's MAC $claimed_mac" ||
 	fail "fw's ARP table: 10.10.0.50 at '$claimed_mac'"
 check "a claim event for 10.10.0.50" \
-	sh -c "grep -q '\"kind\":\"claim\".*\"action\":\"claim\",\"addr\":\"10.10.0.50\"' '$sensor_dir/spool/events.ndjson'"
+	sh -c "'$SPOOL_CAT' '$sensor_dir/spool' | grep -q '\"kind\":\"claim\".*\"action\":\"claim\",\"addr\":\"10.10.0.50\"'"
 
 # Addresses in use are never answered for: the client (.3) and the
 # router (.1) are inside the claimed range.
@@ -76,7 +76,7 @@ n=$(grep -E "Reply 10.10.0.(3|1) is-at" "$lab_tmp/arp.txt" |
 [ "$n" -eq 0 ] && ok "the sensor never says is-at for 10.10.0.3 or 10.10.0.1" ||
 	fail "$n replies for 10.10.0.3/.1 not from their owners"
 check_not "no claim event for an address in use" \
-	grep -E -q '"action":"claim","addr":"10.10.0.(1|3)"' "$sensor_dir/spool/events.ndjson"
+	spool_grep -E -q '"action":"claim","addr":"10.10.0.(1|3)"'
 
 # The sensor host's own neighbour table counts as "in use" (the parent
 # forwards it to the engine): nobody owns 10.10.0.71, but the host has an
@@ -87,9 +87,9 @@ on fw arping -c 3 -w 4 -I eth0 10.10.0.71 >"$lab_tmp/arping71" 2>&1
 check_not "an address in the host's neighbour table is never claimed" \
 	grep -q "reply from 10.10.0.71" "$lab_tmp/arping71"
 check_not "no claim event for it" \
-	grep -q '"action":"claim","addr":"10.10.0.71"' "$sensor_dir/spool/events.ndjson"
+	spool_grep -q '"action":"claim","addr":"10.10.0.71"'
 check "a refuse event names the neighbour entry's MAC" \
-	grep -q '"action":"refuse","addr":"10.10.0.71","mac":"02:00:00:00:00:71"' "$sensor_dir/spool/events.ndjson"
+	spool_grep -q '"action":"refuse","addr":"10.10.0.71","mac":"02:00:00:00:00:71"'
 
 # Malformed ARP is never answered (honeyd #43): a who-has with a bogus
 # hardware length, sent raw.
@@ -115,12 +115,12 @@ fi
 # claimed it, and announces itself with a gratuitous ARP.
 on fw arping -c 3 -w 4 -I eth0 10.10.0.60 >/dev/null 2>&1
 check "the sensor claimed 10.10.0.60 first" \
-	sh -c "grep -q '\"action\":\"claim\",\"addr\":\"10.10.0.60\"' '$sensor_dir/spool/events.ndjson'"
+	sh -c "'$SPOOL_CAT' '$sensor_dir/spool' | grep -q '\"action\":\"claim\",\"addr\":\"10.10.0.60\"'"
 on client ip addr add 10.10.0.60/24 dev eth0
 on client arping -U -c 2 -w 3 -I eth0 -s 10.10.0.60 10.10.0.60 >/dev/null 2>&1
 sleep 0.5
 check "a release event when the owner announces 10.10.0.60" \
-	sh -c "grep -q '\"action\":\"release\",\"addr\":\"10.10.0.60\"' '$sensor_dir/spool/events.ndjson'"
+	sh -c "'$SPOOL_CAT' '$sensor_dir/spool' | grep -q '\"action\":\"release\",\"addr\":\"10.10.0.60\"'"
 check "the release is logged" grep -q "10.10.0.60" "$sensor_log"
 on fw ip neigh flush dev eth0 to 10.10.0.60
 on fw arping -c 3 -w 4 -I eth0 10.10.0.60 >"$lab_tmp/arping60" 2>&1
@@ -138,7 +138,7 @@ on fw ndisc6 -r 4 -w 500 2001:db8:10::150 eth0 >"$lab_tmp/ndisc150" 2>&1
 check "ndisc6 to an unused address gets the sensor's NA" \
 	grep -q "Target link-layer address" "$lab_tmp/ndisc150"
 check "a claim event for 2001:db8:10::150" \
-	sh -c "grep -q '\"action\":\"claim\",\"addr\":\"2001:db8:10::150\"' '$sensor_dir/spool/events.ndjson'"
+	sh -c "'$SPOOL_CAT' '$sensor_dir/spool' | grep -q '\"action\":\"claim\",\"addr\":\"2001:db8:10::150\"'"
 on fw ndisc6 -m -r 2 -w 700 2001:db8:10::3 eth0 >"$lab_tmp/ndisc3" 2>&1
 n=$(grep -c "Target link-layer address" "$lab_tmp/ndisc3")
 m=$(grep -i -c "Target link-layer address: $client_mac" "$lab_tmp/ndisc3")
@@ -146,7 +146,7 @@ m=$(grep -i -c "Target link-layer address: $client_mac" "$lab_tmp/ndisc3")
 	ok "2001:db8:10::3 (in use) is answered by the client only" ||
 	fail "2001:db8:10::3: $(cat "$lab_tmp/ndisc3")"
 check_not "no claim event for 2001:db8:10::3" \
-	grep -q '"action":"claim","addr":"2001:db8:10::3"' "$sensor_dir/spool/events.ndjson"
+	spool_grep -q '"action":"claim","addr":"2001:db8:10::3"'
 # The owner of ::160 shows up with an unsolicited NA.
 on fw ndisc6 -r 4 -w 500 2001:db8:10::160 eth0 >/dev/null 2>&1
 on client ip addr add 2001:db8:10::160/64 dev eth0 nodad
@@ -164,7 +164,7 @@ s.sendto(na, ('ff02::1', 0, 0, socket.if_nametoindex('eth0')))
 PY
 sleep 0.5
 check "a release event when the owner announces 2001:db8:10::160" \
-	sh -c "grep -q '\"action\":\"release\",\"addr\":\"2001:db8:10::160\"' '$sensor_dir/spool/events.ndjson'"
+	sh -c "'$SPOOL_CAT' '$sensor_dir/spool' | grep -q '\"action\":\"release\",\"addr\":\"2001:db8:10::160\"'"
 
 sensor_stop
 [ "$sensor_rc" -eq 0 ] && ok "clean exit" || fail "exit $sensor_rc"

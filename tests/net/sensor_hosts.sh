@@ -71,7 +71,7 @@ reply=$(echo "hello-dias-payload" | on attacker nc -q 1 -w 3 10.10.0.50 80 2>/de
 	fail "nc to 10.10.0.50:80 got '$reply'"
 echo "quiet-port-bytes" | on attacker nc -q 1 -w 3 10.10.0.50 22 >/dev/null 2>&1
 sleep 1.5
-python3 - "$sensor_dir/spool/events.ndjson" >"$lab_tmp/payloads" <<'PY'
+python3 - <("$SPOOL_CAT" "$sensor_dir/spool") >"$lab_tmp/payloads" <<'PY'
 import base64, json, sys
 for line in open(sys.argv[1]):
     e = json.loads(line)
@@ -82,9 +82,9 @@ check "a payload event holds the bytes sent to port 80" grep -q "in hello-dias-p
 check "a payload event holds the bytes sent to a port with no service (22)" \
 	grep -q "in quiet-port-bytes" "$lab_tmp/payloads"
 check "connection events name the template" \
-	sh -c "grep -q '\"kind\":\"connection\",.*\"phase\":\"start\".*\"proto\":\"tcp\",\"src\":\"10.20.0.2\".*\"dst\":\"10.10.0.50\",\"dport\":80,\"template\":\"default\"' '$sensor_dir/spool/events.ndjson'"
+	sh -c "'$SPOOL_CAT' '$sensor_dir/spool' | grep -q '\"kind\":\"connection\",.*\"phase\":\"start\".*\"proto\":\"tcp\",\"src\":\"10.20.0.2\".*\"dst\":\"10.10.0.50\",\"dport\":80,\"template\":\"default\"'"
 check "a connection end event with byte counts" \
-	sh -c "grep -q '\"kind\":\"connection\",.*\"phase\":\"end\".*\"dport\":80.*\"bytes_in\":19' '$sensor_dir/spool/events.ndjson'"
+	sh -c "'$SPOOL_CAT' '$sensor_dir/spool' | grep -q '\"kind\":\"connection\",.*\"phase\":\"end\".*\"dport\":80.*\"bytes_in\":19'"
 
 # --- uploads: a file PUT to the http service is kept by its SHA-256 ----
 head -c 200000 /dev/urandom >"$lab_tmp/upload.bin"
@@ -92,7 +92,7 @@ sum=$(sha256sum "$lab_tmp/upload.bin" | cut -d' ' -f1)
 on attacker curl -s -m 10 -H "Expect:" -o /dev/null -T "$lab_tmp/upload.bin" http://10.10.0.50:8080/drop.bin
 sleep 1
 check "an upload event names the file and its SHA-256" \
-	grep -q "\"kind\":\"upload\".*\"sha256\":\"$sum\"" "$sensor_dir/spool/events.ndjson"
+	spool_grep -q "\"kind\":\"upload\".*\"sha256\":\"$sum\""
 check "the shipper keeps the bytes as uploads/<sha256>, in several chunks" \
 	cmp -s "$lab_tmp/upload.bin" "$sensor_dir/spool/uploads/$sum"
 check_not "no partial upload is left" sh -c "ls '$sensor_dir'/spool/uploads/ | grep -q part"

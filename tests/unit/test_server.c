@@ -229,6 +229,37 @@ test_route_maps_methods_and_paths(void **state)
 }
 
 static void
+test_route_names_uploads_by_sha256_only(void **state)
+{
+	const char *sha = "3c5a0d8c6e1f2b4a9d7e8f0a1b2c3d4e"
+	    "5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c";
+	char path[160];
+	struct route r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/api/v1/sensor/uploads/%s", sha);
+	assert_int_equal(route_parse("PUT", path, &r), 0);
+	assert_int_equal(r.id, ROUTE_CAPTURE);
+	assert_true(r.upload);
+	assert_true(r.sensor);
+	assert_string_equal(r.name, sha);
+	assert_int_equal(route_parse("PUT",
+	    "/api/v1/sensor/captures/eth0.pcap", &r), 0);
+	assert_false(r.upload);
+	/* Upper case, short, long, or not hex: no such blob. */
+	path[sizeof("/api/v1/sensor/uploads/") - 1] = 'C';
+	assert_int_equal(route_parse("PUT", path, &r), 404);
+	assert_int_equal(route_parse("PUT", "/api/v1/sensor/uploads/abc", &r),
+	    404);
+	snprintf(path, sizeof(path), "/api/v1/sensor/uploads/%s0", sha);
+	assert_int_equal(route_parse("PUT", path, &r), 404);
+	snprintf(path, sizeof(path), "/api/v1/sensor/uploads/%.63sg", sha);
+	assert_int_equal(route_parse("PUT", path, &r), 404);
+	snprintf(path, sizeof(path), "/api/v1/sensor/uploads/%s", sha);
+	assert_int_equal(route_parse("POST", path, &r), 405);
+}
+
+static void
 test_honeyd_lines_of_each_kind(void **state)
 {
 	struct honeyd_rec r;
@@ -290,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_ingest_takes_a_batch_whole),
 		cmocka_unit_test(test_ingest_names_the_bad_line),
 		cmocka_unit_test(test_route_maps_methods_and_paths),
+		cmocka_unit_test(test_route_names_uploads_by_sha256_only),
 		cmocka_unit_test(test_honeyd_lines_of_each_kind),
 	};
 

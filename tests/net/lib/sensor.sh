@@ -83,13 +83,10 @@ sensor_wait() {
 	lab_pids=${lab_pids//$sensor_pid/}
 }
 
-# From the durable spool (read-only, tests/tools/spool_cat), or from the
-# stub shipper's events.ndjson before the spool existed.  Events acked by
-# a server are gone from the spool: tests with a server ask the store.
+SPOOL_CAT=$DIAS_SRC/tests/net/lib/spool-cat.py
 sensor_events() {
-	if [ -e "$sensor_dir/spool/events.ndjson" ]; then
-		cat "$sensor_dir/spool/events.ndjson"
-	elif [ -d "$sensor_dir/spool" ]; then
-		"$DIAS_BUILD/tests/spool_cat" "$sensor_dir/spool"
-	fi 2>/dev/null
+	"$SPOOL_CAT" "$sensor_dir/spool" 2>/dev/null
+}
+spool_grep() {
+	sensor_events | grep "$@"
 }
