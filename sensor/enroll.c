@@ -234,3 +234,25 @@ fail:
 	buf_free(&reply);
 	return rc;
 }
+
+int
+enroll_cert_name(const char *cert, char *name, size_t len)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t d = { NULL, 0 };
+	size_t n = len;
+	int rv = -1;
+
+	if (gnutls_load_file(cert, &d) < 0 || gnutls_x509_crt_init(&crt) < 0)
+		goto done;
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0 ||
+	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+	    0, name, &n) < 0 || n == 0)
+		goto done;
+	rv = 0;
+ done:
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	gnutls_free(d.data);
+	return rv;
+}

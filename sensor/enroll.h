@@ -25,4 +25,11 @@ struct enroll_files {
 int	 enroll_run(const char *url, const char *token, const char *name,
 	    const struct enroll_files *, char *err, size_t errlen);
 
+/*
+ * The name the server knows this sensor by: the common name of the
+ * certificate enrollment stored at cert.  0 and the name in name, or -1
+ * when there is no such file or it holds no common name that fits len.
+ */
+int	 enroll_cert_name(const char *cert, char *name, size_t len);
+
 #endif

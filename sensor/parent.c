@@ -33,6 +33,7 @@
 #include "capture.h"
 #include "conf.h"
 #include "engine.h"
+#include "enroll.h"
 #include "firewall.h"
 #include "log.h"
 #include "msg.h"
@@ -412,27 +413,42 @@ prepare_dirs(const struct sensor_conf *sc, const struct sandbox_user *u)
 	return 0;
 }
 
-/* A sensor name for events: the host name, if it is a valid one. */
-static void
-sensor_name(char *out, size_t len)
+/* A name events may carry ([A-Za-z0-9][A-Za-z0-9_-]*), up to len. */
+static int
+sensor_name_valid(const char *s, size_t len)
 {
-	char host[256];
 	size_t i;
 
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    (i > 0 && (s[i] == '-' || s[i] == '_'))))
+			return 0;
+	return i > 0 && i < len;
+}
+
+/*
+ * The sensor's name, which every child stamps on what it makes (events,
+ * capture file names): the one the server knows it by, its certificate's
+ * common name, once it is enrolled; else the host name, if valid.
+ */
+static void
+sensor_name(const struct sensor_conf *sc, char *out, size_t len)
+{
+	char host[256];
+
+	if (sc->cert != NULL &&
+	    enroll_cert_name(sc->cert, host, sizeof(host)) == 0 &&
+	    sensor_name_valid(host, len)) {
+		strlcpy(out, host, len);
+		return;
+	}
 	if (gethostname(host, sizeof(host)) == -1)
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
 	host[strcspn(host, ".")] = '\0';
-	for (i = 0; host[i] != '\0'; i++)
-		if (!((host[i] >= 'a' && host[i] <= 'z') ||
-		    (host[i] >= 'A' && host[i] <= 'Z') ||
-		    (host[i] >= '0' && host[i] <= '9') ||
-		    (i > 0 && (host[i] == '-' || host[i] == '_'))))
-			break;
-	if (i == 0 || host[i] != '\0' || i >= len)
-		strlcpy(out, "sensor", len);
-	else
-		strlcpy(out, host, len);
+	strlcpy(out, sensor_name_valid(host, len) ? host : "sensor", len);
 }
 
 /*
@@ -905,7 +921,8 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 		log_warn("honeyd log %s", hlog);
 		return 1;
 	}
-	sensor_name(sensor, sizeof(sensor));
+	sensor_name(sc, sensor, sizeof(sensor));
+	log_info("sensor name %s", sensor);
 
 	if (!opts->foreground && daemon(0, 0) == -1) {
 		log_warn("daemon");

@@ -1279,33 +1279,6 @@ tls_copy(const char *from, const char *dir, const char *to,
 }
 
 /*
- * The name the server knows us by is our certificate's CN (enrollment
- * made it so); events must carry it.  Keeps the host name otherwise.
- */
-static void
-cert_name(struct shipper *sh, const char *path)
-{
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_datum_t d = { NULL, 0 };
-	char cn[EVENT_SENSOR_MAX + 1];
-	size_t len = sizeof(cn);
-
-	if (gnutls_load_file(path, &d) < 0 || gnutls_x509_crt_init(&crt) < 0 ||
-	    gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0 ||
-	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
-	    0, cn, &len) < 0 || len == 0)
-		log_warnx("%s: no common name; events carry the host name "
-		    "%s", path, sh->name);
-	else if (strcmp(cn, sh->name) != 0) {
-		log_info("sensor name %s (the certificate's)", cn);
-		strlcpy(sh->name, cn, sizeof(sh->name));
-	}
-	if (crt != NULL)
-		gnutls_x509_crt_deinit(crt);
-	gnutls_free(d.data);
-}
-
-/*
  * The base URL without its trailing '/', and, for a host name, its
  * addresses pinned (CURLOPT_RESOLVE): the sandbox cannot resolve.
  */
@@ -1435,13 +1408,10 @@ shipper_main(const struct proc_env *env)
 		    "key.pem", &env->user) == -1)
 			log_warnx("no certificates (is the sensor enrolled? "
 			    "dias-sensor enroll): events stay in the spool");
-		else {
-			cert_name(&sh, sc->cert);
-			if (server_setup(&sh) == -1) {
-				log_warnx("server %s: cannot use this URL; "
-				    "events stay in the spool", sc->server);
-				sh.url[0] = '\0';
-			}
+		else if (server_setup(&sh) == -1) {
+			log_warnx("server %s: cannot use this URL; "
+			    "events stay in the spool", sc->server);
+			sh.url[0] = '\0';
 		}
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
