@@ -60,13 +60,14 @@ check "ftp command events (PASV, STOR with its name)" \
 	sh -c "grep -q '^ftp command cmd=PASV' '$lab_tmp/svc' && grep -q '^ftp command cmd=STOR arg=worm.bin' '$lab_tmp/svc'"
 check "ftp upload event: the path from CWD, and the size" \
 	grep -q "^ftp upload name=/incoming/worm.bin size=300000 kept=300000" "$lab_tmp/svc"
+sensor_events >"$lab_tmp/events.ndjson"
 check "an upload event with the file's SHA-256" \
 	grep -q "\"kind\":\"upload\".*\"name\":\"/incoming/worm.bin\".*\"sha256\":\"$sum\"" \
-	"$sensor_dir/spool/events.ndjson"
+	"$lab_tmp/events.ndjson"
 check "the shipper keeps the bytes as uploads/<sha256>" \
 	cmp -s "$lab_tmp/upload.bin" "$sensor_dir/spool/uploads/$sum"
 check "the data connection is a flow of its own (service ftp-data)" \
-	sh -c "grep -q '\"kind\":\"connection\".*\"phase\":\"start\".*\"dst\":\"$LIN\".*\"service\":\"ftp-data\"' '$sensor_dir/spool/events.ndjson'"
+	sh -c "grep -q '\"kind\":\"connection\".*\"phase\":\"start\".*\"dst\":\"$LIN\".*\"service\":\"ftp-data\"' '$lab_tmp/events.ndjson'"
 
 # --- telnet: a client that negotiates like telnet(1) ------------------
 cat >"$lab_tmp/telnet.py" <<'PY'
@@ -171,8 +172,9 @@ check "smtp AUTH PLAIN recorded as a login" \
 	grep -q "^smtp login mech=PLAIN user=spam password=spam123 success=false" "$lab_tmp/svc"
 check "smtp mail event: from, recipients, subject" \
 	grep -q "^smtp mail from=spam@example.org rcpt=victim1@example.com,victim2@example.net nrcpt=2 size=.* subject=lab spam" "$lab_tmp/svc"
+sensor_events >"$lab_tmp/events.ndjson"
 check "the message is an upload (dot-unstuffed) with its SHA-256" \
-	sh -c "grep -q '\"kind\":\"upload\".*\"name\":\"message.eml\".*\"sha256\":\"$msum\"' '$sensor_dir/spool/events.ndjson'"
+	sh -c "grep -q '\"kind\":\"upload\".*\"name\":\"message.eml\".*\"sha256\":\"$msum\"' '$lab_tmp/events.ndjson'"
 
 # --- ssh -v --------------------------------------------------------------
 out=$(on attacker ssh -v -o BatchMode=yes -o StrictHostKeyChecking=no \

@@ -30,7 +30,8 @@ done
 
 # A service event of a type with these fields: has_event TYPE k=v ...
 has_event() {
-	python3 - "$sensor_dir/spool/events.ndjson" "$@" <<'PY'
+	sensor_events >"$lab_tmp/events.ndjson"
+	python3 - "$lab_tmp/events.ndjson" "$@" <<'PY'
 import json, sys
 path, typ, *kv = sys.argv[1:]
 want = dict(a.split("=", 1) for a in kv)
@@ -76,8 +77,9 @@ got=$(on attacker timeout 30 smbclient -L //$W10 -U 'CORP/alice%Secret1' 2>&1 | 
 [ "$got" = 'ADMIN$ C$ DATA IPC$' ] && ok "smbclient -U CORP/alice%Secret1 //$W10: in, shares listed" ||
 	fail "smbclient -U alice //$W10: '$got'"
 sleep 0.5
+sensor_events >"$lab_tmp/events.ndjson"
 line=$(python3 -c "import json,sys
-for l in open('$sensor_dir/spool/events.ndjson'):
+for l in open('$lab_tmp/events.ndjson'):
     e = json.loads(l)
     if e.get('type') == 'login' and e['fields'].get('user') == 'alice':
         print(e['fields'].get('netntlm', '')); break")
@@ -141,10 +143,11 @@ on attacker timeout 30 smbclient //$W7/SHARED -N -c "put $lab_tmp/worm.exe msbla
 on attacker timeout 30 smbclient //$W2K/C\$ -N --option='client min protocol=NT1' \
     -c "put $lab_tmp/worm.exe sasser.exe" >/dev/null 2>&1
 sleep 1
+sensor_events >"$lab_tmp/events.ndjson"
 check "SMB2 put: an upload event names msblast.exe with its SHA-256" \
-	grep -q "\"kind\":\"upload\".*\"name\":\"msblast.exe\",\"size\":150000,\"sha256\":\"$sum\"" "$sensor_dir/spool/events.ndjson"
+	grep -q "\"kind\":\"upload\".*\"name\":\"msblast.exe\",\"size\":150000,\"sha256\":\"$sum\"" "$lab_tmp/events.ndjson"
 check "SMB1 put: an upload event names sasser.exe with its SHA-256" \
-	grep -q "\"kind\":\"upload\".*\"name\":\"sasser.exe\",\"size\":150000,\"sha256\":\"$sum\"" "$sensor_dir/spool/events.ndjson"
+	grep -q "\"kind\":\"upload\".*\"name\":\"sasser.exe\",\"size\":150000,\"sha256\":\"$sum\"" "$lab_tmp/events.ndjson"
 check "the shipper keeps the bytes as uploads/<sha256>" cmp -s "$lab_tmp/worm.exe" "$sensor_dir/spool/uploads/$sum"
 
 # --- 135: Blaster's bind to IRemoteActivation, then opnum 0 ------------
@@ -175,7 +178,7 @@ check "negotiate: smb1 NT LM 0.12 without extended security (nmap)" \
 check "session_setup: NTLMSSP negotiate in SPNEGO" has_event session_setup proto=smb2 ntlmssp=negotiate spnego=yes
 check "login: smbclient -N, its user and no password" has_event login proto=smb2 user=root anonymous=no hash_type=none
 check "login: nmap's guest login, with a netntlm line" \
-	python3 -c "import json,sys; sys.exit(0 if any(e.get('type')=='login' and e['fields'].get('user')=='guest' and e['fields'].get('netntlm','').startswith('guest::') for e in map(json.loads, open('$sensor_dir/spool/events.ndjson'))) else 1)"
+	python3 -c "import json,sys; sys.exit(0 if any(e.get('type')=='login' and e['fields'].get('user')=='guest' and e['fields'].get('netntlm','').startswith('guest::') for e in map(json.loads, open('$lab_tmp/events.ndjson'))) else 1)"
 check "tree_connect: \\\\$W7\\IPC\$" has_event tree_connect proto=smb2 "path=\\\\$W7\\IPC\$" share=IPC\$
 check "create: the srvsvc pipe" has_event create proto=smb2 name=srvsvc
 check "rpc_bind: srvsvc on its pipe" has_event rpc_bind iface_name=srvsvc pipe=srvsvc result=accepted

@@ -83,7 +83,8 @@ sensor_wait() {
 	lab_pids=${lab_pids//$sensor_pid/}
 }
 
-SPOOL_CAT=$DIAS_SRC/tests/net/lib/spool-cat.py
+# Exported: tests run sensor_events in `sh -c "$(declare -f sensor_events)"`.
+export SPOOL_CAT=$DIAS_SRC/tests/net/lib/spool-cat.py
 sensor_events() {
 	"$SPOOL_CAT" "$sensor_dir/spool" 2>/dev/null
 }
