@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Summarise a sensor's events.ndjson the way the DIAS paper reports:
-events by kind, claims, distinct sources, the top-10 TCP and UDP
-destination ports, service events and uploads.  Until the server lands
-(issue 5) the demo reads the sensor's stub spool with this."""
+"""Summarise event lines (what `diasctl export` prints) the way the DIAS
+paper reports: events by kind, claims, distinct sources, the top-10 TCP
+and UDP destination ports, service events and uploads, each checked
+against the server's content-addressed store (UPLOADS/xx/<sha256>)."""
 import collections
 import json
 import os
@@ -58,7 +58,8 @@ def main(path, uploads_dir):
         print("    %-10s %-10s %3d  %s" % (svc, typ, n, shown))
     print("  uploads:")
     for u in uploads:
-        kept = os.path.exists(os.path.join(uploads_dir, u["sha256"]))
+        kept = os.path.exists(os.path.join(uploads_dir, u["sha256"][:2],
+                                           u["sha256"]))
         print("    %-20s %7d bytes  sha256 %s…  %s" % (
             u["name"][:20], u["size"], u["sha256"][:16],
             "kept" if kept else "MISSING"))
