@@ -48,7 +48,8 @@ usage(void)
 	    "  sensor revoke NAME | sensor list\n"
 	    "  user add NAME --role admin|analyst|org [--org ORG]\n"
 	    "  query connections [--since T] [--src CIDR] [--dport N]\n"
-	    "                    [--sensor NAME] [--limit N] [--json]\n"
+	    "                    [--sensor NAME] [--limit N] [--before TS:ID]\n"
+	    "                    [--json]\n"
 	    "  export [--sensor NAME] [--since T]\n"
 	    "  import honeyd-log FILE --sensor NAME\n"
 	    "  import pcap FILE --sensor NAME\n");
@@ -427,6 +428,7 @@ proto_name(uint8_t p)
 struct qstate {
 	json_t		*arr;
 	size_t		 n;
+	int64_t		 last_ts, last_id;	/* the next page's cursor */
 };
 
 static int
@@ -441,6 +443,8 @@ print_conn(void *arg, const struct store_conn *c)
 	if (c->end_ts)
 		fmt_time(c->end_ts, end, sizeof(end));
 	q->n++;
+	q->last_ts = c->ts;
+	q->last_id = c->id;
 	if (q->arr != NULL) {
 		json_array_append_new(q->arr, json_pack("{s:I, s:s, s:I, s:s, "
 		    "s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:I, s:I, s:I, s:I, "
@@ -466,9 +470,9 @@ static int
 cmd_query(int argc, char **argv)
 {
 	static const char *const known[] = { "--since", "--src", "--dport",
-	    "--sensor", "--limit", "--json", NULL };
+	    "--sensor", "--limit", "--before", "--json", NULL };
 	struct store_conn_filter f;
-	struct qstate q = { NULL, 0 };
+	struct qstate q = { NULL, 0, 0, 0 };
 	struct store *s;
 	const char *v;
 	char *out;
@@ -491,6 +495,21 @@ cmd_query(int argc, char **argv)
 		f.dport = (int)number(v, 65535, "--dport");
 	if ((v = opt(argc, argv, "--limit")) != NULL)
 		f.limit = (size_t)number(v, 1000000, "--limit");
+	if ((v = opt(argc, argv, "--before")) != NULL) {
+		/* The keyset cursor: the last row's ts (µs) and id. */
+		char ts[24];
+		size_t n = strcspn(v, ":");
+
+		if (v[n] != ':' || n == 0 || n >= sizeof(ts))
+			errx(2, "--before: '%s' is not TS:ID", v);
+		memcpy(ts, v, n);
+		ts[n] = '\0';
+		f.before_ts = (int64_t)number(ts, INT64_MAX, "--before");
+		f.before_id = (int64_t)number(v + n + 1, INT64_MAX,
+		    "--before");
+		if (f.before_ts == 0)
+			errx(2, "--before: the time is not 0");
+	}
 	f.sensor = opt(argc, argv, "--sensor");
 	json_out |= flag(argc, argv, "--json");
 	if (json_out)
@@ -504,6 +523,10 @@ cmd_query(int argc, char **argv)
 	if (rc == -1)
 		warnx("%s", store_error(s));
 	store_close(s);
+	/* A full page may have a next one: say how to ask for it. */
+	if (rc == 0 && q.arr == NULL && f.limit > 0 && q.n == f.limit)
+		fprintf(stderr, "next page: --before %" PRId64 ":%" PRId64
+		    "\n", q.last_ts, q.last_id);
 	if (q.arr != NULL) {
 		out = json_dumps(q.arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 		if (out != NULL)

@@ -505,7 +505,7 @@ server_new(struct server_conf *conf, char *err, size_t errlen)
 		if (s->npool >= store_max_conns(s->pool[0]))
 			break;
 	}
-	s->group_commit = s->npool == 1;
+	s->group_commit = s->npool == 1 || store_one_writer(s->pool[0]);
 	if (conf->access_log != NULL) {
 		if (strcmp(conf->access_log, "-") == 0)
 			s->access_log = stderr;

@@ -75,6 +75,12 @@ store_max_conns(const struct store *s)
 }
 
 int
+store_one_writer(const struct store *s)
+{
+	return s->ops->one_writer;
+}
+
+int
 store_schema_version(struct store *s, int *v)
 {
 	return s->ops->schema_version(s, v);
@@ -246,6 +252,15 @@ store_query_connections(struct store *s, const struct store_conn_filter *f,
     int (*cb)(void *, const struct store_conn *), void *arg)
 {
 	return s->ops->query_connections(s, f, cb, arg);
+}
+
+int
+store_explain_connections(struct store *s, const struct store_conn_filter *f,
+    char *out, size_t outlen)
+{
+	if (outlen == 0)
+		return -1;
+	return s->ops->explain_connections(s, f, out, outlen);
 }
 
 int

@@ -21,6 +21,7 @@ extern const struct migration pg_migrations[];
 struct store_ops {
 	const char *name;
 	int	max_conns;
+	int	one_writer;
 	void	(*close)(struct store *);
 	int	(*schema_version)(struct store *, int *);
 	int	(*org_add)(struct store *, const char *, int64_t *);
@@ -50,6 +51,8 @@ struct store_ops {
 	int	(*query_connections)(struct store *,
 		    const struct store_conn_filter *,
 		    int (*)(void *, const struct store_conn *), void *);
+	int	(*explain_connections)(struct store *,
+		    const struct store_conn_filter *, char *, size_t);
 	int	(*export)(struct store *, const char *, int64_t,
 		    int (*)(void *, const char *, size_t), void *);
 	int	(*count)(struct store *, int, uint64_t *);

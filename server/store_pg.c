@@ -33,7 +33,7 @@ enum {
 	Q_ALERTS_ADD,
 	Q_CAPTURE_GET, Q_CAPTURE_ADD,
 	Q_USER_ADD, Q_AUDIT,
-	Q_CONNS, Q_CONNS_DPORT,
+	Q_CONNS, Q_CONNS_DPORT, Q_CONNS_SENSOR,
 	Q_EXPORT,
 	Q_COUNT0,
 	Q_MAX = Q_COUNT0 + ST_MAX
@@ -49,11 +49,14 @@ enum {
 	"c.sport, host(c.dst), c.dport, c.template, c.service, c.pkts_in, " \
 	"c.pkts_out, c.bytes_in, c.bytes_out, c.flags, c.reason " \
 	"FROM connections c JOIN sensors s ON s.id = c.sensor_id "
+/* As in store_sqlite.c: every filter bound in every variant, the
+ * variants differ in the equality that leads the index. */
 #define CONN_WHERE \
-	"($1::bigint = 0 OR c.ts >= $1) " \
+	"c.ts >= $1 " \
 	"AND ($2::inet IS NULL OR c.src <<= $2) " \
-	"AND ($4::text IS NULL OR s.name = $4) " \
-	"AND ($5::bigint = 0 OR (c.ts, c.id) < ($5, $6::bigint)) " \
+	"AND ($4::text IS NULL OR c.sensor_id = " \
+	"(SELECT id FROM sensors WHERE name = $4)) " \
+	"AND (c.ts, c.id) < ($5, $6::bigint) " \
 	"ORDER BY c.ts DESC, c.id DESC LIMIT $7"
 
 static const char *const sql[Q_MAX] = {
@@ -131,6 +134,9 @@ static const char *const sql[Q_MAX] = {
 	    "detail) VALUES ($1, $2, $3, $4, $5)",
 	[Q_CONNS] = CONN_COLS "WHERE ($3::bigint IS NULL) AND " CONN_WHERE,
 	[Q_CONNS_DPORT] = CONN_COLS "WHERE c.dport = $3 AND " CONN_WHERE,
+	[Q_CONNS_SENSOR] = CONN_COLS "WHERE ($3::bigint IS NULL) AND "
+	    "c.sensor_id = (SELECT id FROM sensors WHERE name = $4) AND "
+	    CONN_WHERE,
 	[Q_EXPORT] = "SELECT e.line FROM events e JOIN sensors s "
 	    "ON s.id = e.sensor_id WHERE ($1::text IS NULL OR s.name = $1) "
 	    "AND e.ts >= $2 ORDER BY s.name, e.seq",
@@ -1074,6 +1080,38 @@ get_addr(const PGresult *r, int i, int col, struct addr *a)
 }
 
 static int
+conn_which(const struct store_conn_filter *f)
+{
+	if (f->dport >= 0)
+		return Q_CONNS_DPORT;
+	if (f->sensor != NULL)
+		return Q_CONNS_SENSOR;
+	return Q_CONNS;
+}
+
+static void
+conn_params(struct params *p, const struct store_conn_filter *f,
+    char *cidr, size_t cidrlen)
+{
+	p_i64(p, f->since);
+	if (f->has_src && cidr_fmt(&f->src, cidr, cidrlen) == 0)
+		p_str(p, cidr);
+	else
+		p_str(p, NULL);
+	if (f->dport >= 0)
+		p_i64(p, f->dport);
+	else
+		p_str(p, NULL);
+	p_str(p, f->sensor);
+	p_i64(p, f->before_ts ? f->before_ts : INT64_MAX);
+	p_i64(p, f->before_ts ? f->before_id : INT64_MAX);
+	if (f->limit)
+		p_i64(p, (int64_t)f->limit);
+	else
+		p_str(p, NULL);	/* LIMIT NULL: all */
+}
+
+static int
 pg_query_connections(struct store *s, const struct store_conn_filter *f,
     int (*cb)(void *, const struct store_conn *), void *arg)
 {
@@ -1083,24 +1121,8 @@ pg_query_connections(struct store *s, const struct store_conn_filter *f,
 	PGresult *r;
 	int i;
 
-	p_i64(&p, f->since);
-	if (f->has_src && cidr_fmt(&f->src, cidr, sizeof(cidr)) == 0)
-		p_str(&p, cidr);
-	else
-		p_str(&p, NULL);
-	if (f->dport >= 0)
-		p_i64(&p, f->dport);
-	else
-		p_str(&p, NULL);
-	p_str(&p, f->sensor);
-	p_i64(&p, f->before_ts);
-	p_i64(&p, f->before_id);
-	if (f->limit)
-		p_i64(&p, (int64_t)f->limit);
-	else
-		p_str(&p, NULL);	/* LIMIT NULL: all */
-	if ((r = exec(P(s), f->dport >= 0 ? Q_CONNS_DPORT : Q_CONNS, &p,
-	    "query connections")) == NULL)
+	conn_params(&p, f, cidr, sizeof(cidr));
+	if ((r = exec(P(s), conn_which(f), &p, "query connections")) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(r); i++) {
 		memset(&c, 0, sizeof(c));
@@ -1125,6 +1147,35 @@ pg_query_connections(struct store *s, const struct store_conn_filter *f,
 		if (cb(arg, &c) == -1)
 			break;
 	}
+	PQclear(r);
+	return 0;
+}
+
+/* EXPLAIN of the listing's statement for f with the same parameters;
+ * the statement text is the prepared one, not built from f. */
+static int
+pg_explain_connections(struct store *s, const struct store_conn_filter *f,
+    char *out, size_t outlen)
+{
+	struct pg_store *ps = P(s);
+	struct params p = { .n = 0 };
+	char cidr[CIDR_STRLEN], q[4096];
+	size_t n = 0;
+	PGresult *r;
+	int i;
+
+	conn_params(&p, f, cidr, sizeof(cidr));
+	snprintf(q, sizeof(q), "EXPLAIN %s", sql[conn_which(f)]);
+	r = PQexecParams(ps->conn, q, p.n, NULL, p.v, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		store_seterr(s, "explain: %s", PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	out[0] = '\0';
+	for (i = 0; i < PQntuples(r) && n < outlen; i++)
+		n += (size_t)snprintf(out + n, outlen - n, "%s\n",
+		    PQgetvalue(r, i, 0));
 	PQclear(r);
 	return 0;
 }
@@ -1195,6 +1246,7 @@ static const struct store_ops pg_ops = {
 	.user_add = pg_user_add,
 	.audit = pg_audit,
 	.query_connections = pg_query_connections,
+	.explain_connections = pg_explain_connections,
 	.export = pg_export,
 	.count = pg_count,
 };

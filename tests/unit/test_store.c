@@ -375,6 +375,54 @@ test_store_query_connections_filters_and_pages(void **state)
 	batch_free(&b);
 }
 
+/*
+ * The console's listing is served by an index in both backends: the
+ * dport filter and the (ts, id) keyset bound are a range on
+ * connections_dport, which also gives the order (no sort step), and a
+ * sensor filter uses connections_sensor.  The plan is the store's own
+ * EXPLAIN of the statement the listing runs.
+ */
+static void
+test_store_listing_plan_uses_the_index(void **state)
+{
+	struct store *s = *state;
+	struct store_conn_filter f;
+	struct batch b;
+	char plan[4096];
+	size_t stored, i;
+	int64_t sid = add_sensor(s, "s1");
+
+	for (i = 0; i < 5; i++) {
+		batch_make(&b, "s1", 1 + i * 1000, 1000);
+		assert_int_equal(ingest(s, sid, &b, &stored), 0);
+		batch_free(&b);
+	}
+	memset(&f, 0, sizeof(f));
+	f.dport = 445;
+	f.before_ts = 1700000000000000 + 2000 * 1000;
+	f.before_id = 1000;
+	f.limit = 50;
+	if (store_explain_connections(s, &f, plan, sizeof(plan)) == -1)
+		fail_msg("explain: %s", store_error(s));
+	print_message("%s plan, dport:\n%s", store_backend(s), plan);
+	assert_non_null(strstr(plan, "connections_dport"));
+	assert_null(strstr(plan, "TEMP B-TREE"));	/* SQLite's sort */
+	assert_null(strstr(plan, "Sort"));		/* PostgreSQL's */
+	if (strcmp(store_backend(s), "sqlite") == 0)
+		assert_non_null(strstr(plan, "dport=? AND"));	/* a range */
+	else
+		assert_non_null(strstr(plan, "Index Cond: ((dport = "));
+
+	f.dport = -1;
+	f.sensor = "s1";
+	if (store_explain_connections(s, &f, plan, sizeof(plan)) == -1)
+		fail_msg("explain: %s", store_error(s));
+	print_message("%s plan, sensor:\n%s", store_backend(s), plan);
+	assert_non_null(strstr(plan, "connections_sensor"));
+	assert_null(strstr(plan, "TEMP B-TREE"));
+	assert_null(strstr(plan, "Sort"));
+}
+
 struct lines {
 	size_t		 n;
 	char		 first[512];
@@ -485,6 +533,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_store_failed_batch_stores_nothing, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_connection_start_and_end_merge, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_query_connections_filters_and_pages, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_store_listing_plan_uses_the_index, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_export_gives_back_the_lines, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_enrollment_token_works_once_and_expires, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_capture_is_idempotent, setup, teardown),
