@@ -84,4 +84,19 @@ void	 store_addr_from16(const uint8_t in[16], struct addr *);
 
 int64_t	 store_now(void);
 
+/*
+ * Fold connection events into connection rows, as the backends' upserts
+ * would merge them one at a time, so that a batch writes each row once:
+ * evs[idx[0..n-1]] are connection events of one sensor, stored for the
+ * first time; idx is sorted in place by (conn, seq).  A row has the
+ * tuple of the conn's first event, the earliest ts, the last end's
+ * end_ts, the highest counters, the flags or'ed, and the last non-empty
+ * template, service and reason.  cb gets each row (id and sensor unset)
+ * and whether a start was among its events; -1 from cb stops the fold
+ * and is returned.
+ */
+int	 store_fold_connections(const struct event *evs, size_t *idx,
+	    size_t n, int (*cb)(void *, const struct store_conn *, int),
+	    void *arg);
+
 #endif

@@ -699,18 +699,33 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Connection events sorted by (conn, seq), so each conn folds into one
- * row: an upsert may touch a row only once per statement. */
+/* The rows of a batch as arrays, one per column, for one unnest()
+ * upsert: an upsert may touch a row only once per statement, which the
+ * fold makes so. */
 static int
-cmp_conn(const void *a, const void *b, void *arg)
+conn_append(void *arg, const struct store_conn *m, int start)
 {
-	const struct event *evs = arg;
-	const struct event *x = &evs[*(const size_t *)a];
-	const struct event *y = &evs[*(const size_t *)b];
+	struct arr *c = arg;
+	int bad = 0;
 
-	if (x->u.connection.conn != y->u.connection.conn)
-		return x->u.connection.conn < y->u.connection.conn ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	(void)start;
+	bad |= arr_i64(&c[0], (int64_t)m->conn);
+	bad |= arr_i64(&c[1], m->ts);
+	bad |= arr_i64(&c[2], m->end_ts);
+	bad |= arr_i64(&c[3], m->proto);
+	bad |= arr_addr(&c[4], &m->src);
+	bad |= arr_i64(&c[5], m->sport);
+	bad |= arr_addr(&c[6], &m->dst);
+	bad |= arr_i64(&c[7], m->dport);
+	bad |= arr_str(&c[8], m->template, strlen(m->template));
+	bad |= arr_str(&c[9], m->service, strlen(m->service));
+	bad |= arr_i64(&c[10], (int64_t)m->pkts_in);
+	bad |= arr_i64(&c[11], (int64_t)m->pkts_out);
+	bad |= arr_i64(&c[12], (int64_t)m->bytes_in);
+	bad |= arr_i64(&c[13], (int64_t)m->bytes_out);
+	bad |= arr_i64(&c[14], m->flags);
+	bad |= arr_i64(&c[15], m->reason);
+	return bad ? -1 : 0;
 }
 
 static int
@@ -718,64 +733,15 @@ ingest_connections(struct pg_store *ps, int64_t sid, const struct event *evs,
     size_t *idx, size_t n)
 {
 	struct arr c[16];
-	size_t i, j;
 	int k, rc = -1;
 
 	if (n == 0)
 		return 0;
-	qsort_r(idx, n, sizeof(*idx), cmp_conn, (void *)(uintptr_t)evs);
 	for (k = 0; k < 16; k++)
 		arr_init(&c[k]);
-	for (i = 0; i < n; i = j) {
-		const struct event *e = &evs[idx[i]];
-		const struct event_connection *cc = &e->u.connection;
-		struct event_connection m = *cc;
-		int64_t ts = e->ts, end_ts = 0;
-		int bad = 0;
-
-		for (j = i; j < n && evs[idx[j]].u.connection.conn == cc->conn;
-		    j++) {
-			const struct event *f = &evs[idx[j]];
-			const struct event_connection *fc = &f->u.connection;
-
-			if (f->ts < ts)
-				ts = f->ts;
-			if (fc->phase == EVENT_END) {
-				end_ts = f->ts;
-				m.pkts_in = fc->pkts_in;
-				m.pkts_out = fc->pkts_out;
-				m.bytes_in = fc->bytes_in;
-				m.bytes_out = fc->bytes_out;
-				m.reason = fc->reason;
-			}
-			m.flags |= fc->flags;
-			if (fc->template[0] != '\0')
-				memcpy(m.template, fc->template,
-				    sizeof(m.template));
-			if (fc->service[0] != '\0')
-				memcpy(m.service, fc->service,
-				    sizeof(m.service));
-		}
-		bad |= arr_i64(&c[0], (int64_t)m.conn);
-		bad |= arr_i64(&c[1], ts);
-		bad |= arr_i64(&c[2], end_ts);
-		bad |= arr_i64(&c[3], m.t.proto);
-		bad |= arr_addr(&c[4], &m.t.src);
-		bad |= arr_i64(&c[5], m.t.sport);
-		bad |= arr_addr(&c[6], &m.t.dst);
-		bad |= arr_i64(&c[7], m.t.dport);
-		bad |= arr_str(&c[8], m.template, strlen(m.template));
-		bad |= arr_str(&c[9], m.service, strlen(m.service));
-		bad |= arr_i64(&c[10], (int64_t)m.pkts_in);
-		bad |= arr_i64(&c[11], (int64_t)m.pkts_out);
-		bad |= arr_i64(&c[12], (int64_t)m.bytes_in);
-		bad |= arr_i64(&c[13], (int64_t)m.bytes_out);
-		bad |= arr_i64(&c[14], m.flags);
-		bad |= arr_i64(&c[15], m.reason);
-		if (bad) {
-			store_seterr(&ps->base, "connections: batch too large");
-			goto done;
-		}
+	if (store_fold_connections(evs, idx, n, conn_append, c) == -1) {
+		store_seterr(&ps->base, "connections: batch too large");
+		goto done;
 	}
 	rc = exec_arrays(ps, Q_CONNS_UPSERT, sid, c, 16, "store connections");
 done:

@@ -185,6 +185,7 @@ struct sqlite_store {
 	sqlite3_stmt		*q[Q_MAX];
 	char			*path;
 	struct checkpointer	*ckpt;	/* NULL until the first ingest */
+	int64_t			 sid;	/* the batch being folded */
 };
 
 static struct sqlite_store *
@@ -720,7 +721,36 @@ sqlite_sensor_heartbeat(struct store *s, int64_t id, int64_t now,
 	return run(ss, st, "heartbeat");
 }
 
-/* The kind's own table, for an event stored for the first time. */
+/* One folded connection row (store_fold_connections): an upsert that
+ * writes ts only when a start was among its events. */
+static int
+conn_upsert(void *arg, const struct store_conn *r, int start)
+{
+	struct sqlite_store *ss = arg;
+	sqlite3_stmt *st = Q(ss, start ? Q_CONN_UPSERT_TS : Q_CONN_UPSERT);
+
+	sqlite3_bind_int64(st, 1, ss->sid);
+	sqlite3_bind_int64(st, 2, (int64_t)r->conn);
+	sqlite3_bind_int64(st, 3, r->ts);
+	sqlite3_bind_int64(st, 4, r->end_ts);
+	sqlite3_bind_int(st, 5, r->proto);
+	bind_addr(st, 6, &r->src);
+	sqlite3_bind_int(st, 7, r->sport);
+	bind_addr(st, 8, &r->dst);
+	sqlite3_bind_int(st, 9, r->dport);
+	bind_text(st, 10, r->template);
+	bind_text(st, 11, r->service);
+	sqlite3_bind_int64(st, 12, (int64_t)r->pkts_in);
+	sqlite3_bind_int64(st, 13, (int64_t)r->pkts_out);
+	sqlite3_bind_int64(st, 14, (int64_t)r->bytes_in);
+	sqlite3_bind_int64(st, 15, (int64_t)r->bytes_out);
+	sqlite3_bind_int(st, 16, r->flags);
+	sqlite3_bind_int(st, 17, r->reason);
+	return run(ss, st, "store connection");
+}
+
+/* The kind's own table, for an event stored for the first time
+ * (connections are folded per batch by ingest_batch). */
 static int
 ingest_derived(struct sqlite_store *ss, int64_t sid, const struct event *e)
 {
@@ -729,30 +759,6 @@ ingest_derived(struct sqlite_store *ss, int64_t sid, const struct event *e)
 	int i;
 
 	switch (e->kind) {
-	case EVENT_CONNECTION: {
-		const struct event_connection *c = &e->u.connection;
-		int end = c->phase == EVENT_END;
-
-		st = Q(ss, end ? Q_CONN_UPSERT : Q_CONN_UPSERT_TS);
-		sqlite3_bind_int64(st, 1, sid);
-		sqlite3_bind_int64(st, 2, (int64_t)c->conn);
-		sqlite3_bind_int64(st, 3, e->ts);
-		sqlite3_bind_int64(st, 4, end ? e->ts : 0);
-		sqlite3_bind_int(st, 5, c->t.proto);
-		bind_addr(st, 6, &c->t.src);
-		sqlite3_bind_int(st, 7, c->t.sport);
-		bind_addr(st, 8, &c->t.dst);
-		sqlite3_bind_int(st, 9, c->t.dport);
-		bind_text(st, 10, c->template);
-		bind_text(st, 11, c->service);
-		sqlite3_bind_int64(st, 12, (int64_t)c->pkts_in);
-		sqlite3_bind_int64(st, 13, (int64_t)c->pkts_out);
-		sqlite3_bind_int64(st, 14, (int64_t)c->bytes_in);
-		sqlite3_bind_int64(st, 15, (int64_t)c->bytes_out);
-		sqlite3_bind_int(st, 16, c->flags);
-		sqlite3_bind_int(st, 17, c->reason);
-		return run(ss, st, "store connection");
-	}
 	case EVENT_PAYLOAD: {
 		const struct event_payload *p = &e->u.payload;
 
@@ -815,8 +821,14 @@ ingest_batch(struct sqlite_store *ss, struct store_batch *b)
 {
 	sqlite3_stmt *st;
 	uint64_t maxseq = 0;
-	size_t i;
+	size_t i, *conns, nconns = 0;
+	int rc = -1;
 
+	/* The batch's new connection events, folded into rows after. */
+	if ((conns = calloc(b->n ? b->n : 1, sizeof(*conns))) == NULL) {
+		store_seterr(&ss->base, "out of memory");
+		return -1;
+	}
 	for (i = 0; i < b->n; i++) {
 		const struct event *e = &b->evs[i];
 
@@ -828,20 +840,29 @@ ingest_batch(struct sqlite_store *ss, struct store_batch *b)
 		sqlite3_bind_text(st, 5, b->lines[i], (int)b->lens[i],
 		    SQLITE_STATIC);
 		if (run(ss, st, "store event") == -1)
-			return -1;
+			goto done;
 		if (e->seq > maxseq)
 			maxseq = e->seq;
 		if (sqlite3_changes(ss->db) == 0)
 			continue;	/* a replay */
 		b->stored++;
-		if (ingest_derived(ss, b->sensor_id, e) == -1)
-			return -1;
+		if (e->kind == EVENT_CONNECTION)
+			conns[nconns++] = i;
+		else if (ingest_derived(ss, b->sensor_id, e) == -1)
+			goto done;
 	}
+	ss->sid = b->sensor_id;
+	if (store_fold_connections(b->evs, conns, nconns, conn_upsert, ss) ==
+	    -1)
+		goto done;
 	st = Q(ss, Q_SENSOR_SEEN);
 	sqlite3_bind_int64(st, 1, b->sensor_id);
 	sqlite3_bind_int64(st, 2, store_now());
 	sqlite3_bind_int64(st, 3, (int64_t)maxseq);
-	return run(ss, st, "sensor last seq");
+	rc = run(ss, st, "sensor last seq");
+done:
+	free(conns);
+	return rc;
 }
 
 static int

@@ -320,6 +320,35 @@ test_store_connection_start_and_end_merge(void **state)
 	batch_free(&b);
 }
 
+/* Start and end of a connection in one batch become one row, written
+ * once (the batch is folded), equal to what two batches give. */
+static void
+test_store_connection_folded_in_one_batch(void **state)
+{
+	struct store *s = *state;
+	struct store_conn_filter f = { .dport = -1 };
+	struct collect k = { .n = 0 };
+	struct batch a;
+	size_t stored;
+	int64_t sid = add_sensor(s, "s1");
+
+	batch_make(&a, "s1", 1, 2);	/* start and end of conn 1 */
+	assert_int_equal(ingest(s, sid, &a, &stored), 0);
+	assert_int_equal(stored, 2);
+	assert_int_equal(count(s, "connections"), 1);
+	assert_int_equal(store_query_connections(s, &f, collect, &k), 0);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(k.c[0].conn, 1);
+	assert_int_equal(k.c[0].ts, a.evs[0].ts);
+	assert_int_equal(k.c[0].end_ts, a.evs[1].ts);
+	assert_int_equal(k.c[0].pkts_in, 3);
+	assert_int_equal(k.c[0].bytes_in, 120);
+	assert_int_equal(k.c[0].flags, 0x12);
+	assert_int_equal(k.c[0].reason, EVENT_FIN);
+	assert_string_equal(k.c[0].template, "win2k");
+	batch_free(&a);
+}
+
 static void
 test_store_query_connections_filters_and_pages(void **state)
 {
@@ -532,6 +561,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_store_overlapping_batch_adds_only_new_events, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_failed_batch_stores_nothing, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_connection_start_and_end_merge, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_store_connection_folded_in_one_batch, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_query_connections_filters_and_pages, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_listing_plan_uses_the_index, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_export_gives_back_the_lines, setup, teardown),
