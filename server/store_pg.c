@@ -29,7 +29,8 @@ enum {
 	Q_SENSOR_ADD, Q_SENSOR_GET, Q_SENSOR_LIST, Q_SENSOR_RETOKEN,
 	Q_SENSOR_TAKE, Q_SENSOR_CERT, Q_SENSOR_REVOKE, Q_SENSOR_HEARTBEAT,
 	Q_SENSOR_SEEN,
-	Q_EVENTS_ADD, Q_CONNS_UPSERT, Q_PAYLOADS_ADD, Q_UPLOADS_ADD,
+	Q_EVENTS_ADD, Q_CONNKEYS_UPSERT, Q_CONNS_MOVE, Q_CONNS_UPSERT,
+	Q_PARTITIONS, Q_PAYLOADS_ADD, Q_UPLOADS_ADD,
 	Q_ALERTS_ADD,
 	Q_CAPTURE_GET, Q_CAPTURE_ADD,
 	Q_USER_ADD, Q_AUDIT,
@@ -81,20 +82,41 @@ static const char *const sql[Q_MAX] = {
 	    "backlog = $3, claimed = $4, counters = $5 WHERE id = $1",
 	[Q_SENSOR_SEEN] = "UPDATE sensors SET last_seen = $2, "
 	    "last_seq = GREATEST(last_seq, $3) WHERE id = $1",
-	[Q_EVENTS_ADD] = "INSERT INTO events (sensor_id, seq, ts, kind, line) "
-	    "SELECT $1, u.* FROM unnest($2::bigint[], $3::bigint[], "
-	    "$4::bigint[], $5::text[]) AS u "
-	    "ON CONFLICT DO NOTHING RETURNING seq",
+	/* The key first (event_keys, 002_partitions.sql): only events
+	 * whose key is new are stored, and their seqs returned. */
+	[Q_EVENTS_ADD] = "WITH u AS (SELECT DISTINCT ON (seq) * FROM "
+	    "unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) "
+	    "AS u (seq, ts, kind, line)), "
+	    "k AS (INSERT INTO event_keys (sensor_id, seq) SELECT $1, seq "
+	    "FROM u ON CONFLICT DO NOTHING RETURNING seq) "
+	    "INSERT INTO events (sensor_id, seq, ts, kind, line) "
+	    "SELECT $1, u.seq, u.ts, u.kind, u.line FROM u JOIN k USING (seq) "
+	    "RETURNING seq",
+	/* Where each connection's row is: its earliest ts.  xmax is set
+	 * on a key that existed (the upsert updated it). */
+	[Q_CONNKEYS_UPSERT] = "INSERT INTO connection_keys AS k (sensor_id, "
+	    "conn, ts) SELECT $1, u.* FROM unnest($2::bigint[], "
+	    "$3::bigint[]) AS u ON CONFLICT (sensor_id, conn) DO UPDATE SET "
+	    "ts = LEAST(k.ts, excluded.ts) RETURNING conn, ts, xmax <> 0",
+	/* A start after its end: the row moves to the start's ts. */
+	[Q_CONNS_MOVE] = "UPDATE connections c SET ts = u.ts FROM "
+	    "unnest($2::bigint[], $3::bigint[]) AS u (conn, ts) "
+	    "WHERE c.sensor_id = $1 AND c.conn = u.conn AND c.ts > u.ts",
 	[Q_CONNS_UPSERT] = "INSERT INTO connections AS c (sensor_id, conn, "
 	    "ts, end_ts, proto, src, sport, dst, dport, template, service, "
 	    "pkts_in, pkts_out, bytes_in, bytes_out, flags, reason) "
-	    "SELECT $1, u.* FROM unnest($2::bigint[], $3::bigint[], "
+	    "SELECT $1, u.conn, k.ts, u.end_ts, u.proto, u.src, u.sport, "
+	    "u.dst, u.dport, u.template, u.service, u.pkts_in, u.pkts_out, "
+	    "u.bytes_in, u.bytes_out, u.flags, u.reason "
+	    "FROM unnest($2::bigint[], $3::bigint[], "
 	    "$4::bigint[], $5::bigint[], $6::inet[], $7::bigint[], "
 	    "$8::inet[], $9::bigint[], $10::text[], $11::text[], "
 	    "$12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], "
-	    "$16::bigint[], $17::bigint[]) AS u "
-	    "ON CONFLICT (sensor_id, conn) DO UPDATE SET "
-	    "ts = LEAST(c.ts, excluded.ts), "
+	    "$16::bigint[], $17::bigint[]) AS u (conn, ts, end_ts, proto, "
+	    "src, sport, dst, dport, template, service, pkts_in, pkts_out, "
+	    "bytes_in, bytes_out, flags, reason) "
+	    "JOIN connection_keys k ON k.sensor_id = $1 AND k.conn = u.conn "
+	    "ON CONFLICT (sensor_id, conn, ts) DO UPDATE SET "
 	    "end_ts = CASE WHEN excluded.end_ts <> 0 THEN excluded.end_ts "
 	    "ELSE c.end_ts END, "
 	    "template = CASE WHEN excluded.template <> '' "
@@ -108,6 +130,7 @@ static const char *const sql[Q_MAX] = {
 	    "flags = c.flags | excluded.flags, "
 	    "reason = CASE WHEN excluded.reason <> 0 THEN excluded.reason "
 	    "ELSE c.reason END",
+	[Q_PARTITIONS] = "SELECT dias_partitions_ensure($1::bigint, $2::int)",
 	[Q_PAYLOADS_ADD] = "INSERT INTO payloads (sensor_id, seq, conn, ts, "
 	    "dir, off, data) SELECT $1, u.* FROM unnest($2::bigint[], "
 	    "$3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], "
@@ -155,7 +178,11 @@ static const char *const sql[Q_MAX] = {
 struct pg_store {
 	struct store	 base;
 	PGconn		*conn;
+	int64_t		 part_day;	/* partitions made ahead from here */
 };
+
+#define DAY_US		INT64_C(86400000000)
+#define PART_AHEAD	4	/* today and the next three days */
 
 /* Text parameters for one statement. */
 #define PARAMS_MAX	20
@@ -699,16 +726,25 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The rows of a batch as arrays, one per column, for one unnest()
- * upsert: an upsert may touch a row only once per statement, which the
- * fold makes so. */
+/* A batch's folded connection rows as arrays, one per column, for one
+ * unnest() upsert (which may touch a row only once per statement: the
+ * fold makes it so), and their (conn, ts) in conn order. */
+struct conn_rows {
+	struct arr	 c[16];
+	int64_t		*conn, *ts;
+	size_t		 n;
+};
+
 static int
 conn_append(void *arg, const struct store_conn *m, int start)
 {
-	struct arr *c = arg;
+	struct conn_rows *cr = arg;
+	struct arr *c = cr->c;
 	int bad = 0;
 
 	(void)start;
+	cr->conn[cr->n] = (int64_t)m->conn;
+	cr->ts[cr->n++] = m->ts;
 	bad |= arr_i64(&c[0], (int64_t)m->conn);
 	bad |= arr_i64(&c[1], m->ts);
 	bad |= arr_i64(&c[2], m->end_ts);
@@ -729,23 +765,100 @@ conn_append(void *arg, const struct store_conn *m, int start)
 }
 
 static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Three steps (002_partitions.sql): the keys say where each row is (its
+ * earliest ts), rows whose ts went down move there, then the rows are
+ * upserted at their keys' ts.
+ */
+static int
 ingest_connections(struct pg_store *ps, int64_t sid, const struct event *evs,
     size_t *idx, size_t n)
 {
-	struct arr c[16];
-	int k, rc = -1;
+	struct conn_rows cr;
+	struct arr mv[2];
+	struct params p = { .n = 0 };
+	PGresult *r = NULL;
+	const char *v[16];
+	const int64_t *hit;
+	int64_t conn, ts;
+	int k, i, rc = -1;
 
 	if (n == 0)
 		return 0;
+	memset(&cr, 0, sizeof(cr));
 	for (k = 0; k < 16; k++)
-		arr_init(&c[k]);
-	if (store_fold_connections(evs, idx, n, conn_append, c) == -1) {
-		store_seterr(&ps->base, "connections: batch too large");
+		arr_init(&cr.c[k]);
+	for (k = 0; k < 2; k++)
+		arr_init(&mv[k]);
+	cr.conn = calloc(n, sizeof(*cr.conn));
+	cr.ts = calloc(n, sizeof(*cr.ts));
+	if (cr.conn == NULL || cr.ts == NULL) {
+		store_seterr(&ps->base, "out of memory");
 		goto done;
 	}
-	rc = exec_arrays(ps, Q_CONNS_UPSERT, sid, c, 16, "store connections");
+	if (store_fold_connections(evs, idx, n, conn_append, &cr) == -1)
+		goto big;
+	for (k = 0; k < 16; k++)
+		if ((v[k] = arr_end(&cr.c[k])) == NULL)
+			goto big;
+	p_i64(&p, sid);
+	p_str(&p, v[0]);
+	p_str(&p, v[1]);
+	if ((r = exec(ps, Q_CONNKEYS_UPSERT, &p, "store connection keys")) ==
+	    NULL)
+		goto done;
+	for (i = 0; i < PQntuples(r); i++) {
+		if (strcmp(PQgetvalue(r, i, 2), "t") != 0)
+			continue;	/* a new connection */
+		conn = get_i64(r, i, 0);
+		ts = get_i64(r, i, 1);
+		hit = bsearch(&conn, cr.conn, cr.n, sizeof(*cr.conn),
+		    cmp_i64);
+		if (hit != NULL && cr.ts[hit - cr.conn] == ts &&
+		    (arr_i64(&mv[0], conn) || arr_i64(&mv[1], ts)))
+			goto big;
+	}
+	PQclear(r);
+	r = NULL;
+	if (mv[0].n > 0) {
+		p.n = 0;
+		p_i64(&p, sid);
+		if ((v[0] = arr_end(&mv[0])) == NULL ||
+		    (v[1] = arr_end(&mv[1])) == NULL)
+			goto big;
+		p_str(&p, v[0]);
+		p_str(&p, v[1]);
+		if ((r = exec(ps, Q_CONNS_MOVE, &p, "move connections")) ==
+		    NULL)
+			goto done;
+		PQclear(r);
+		r = NULL;
+		v[0] = buf_cstr(&cr.c[0].b);
+		v[1] = buf_cstr(&cr.c[1].b);
+	}
+	p.n = 0;
+	p_i64(&p, sid);
+	for (k = 0; k < 16; k++)
+		p_str(&p, v[k]);
+	if ((r = exec(ps, Q_CONNS_UPSERT, &p, "store connections")) == NULL)
+		goto done;
+	rc = 0;
+	goto done;
+big:
+	store_seterr(&ps->base, "connections: batch too large");
 done:
-	arr_free(c, 16);
+	PQclear(r);
+	free(cr.conn);
+	free(cr.ts);
+	arr_free(cr.c, 16);
+	arr_free(mv, 2);
 	return rc;
 }
 
@@ -951,12 +1064,36 @@ done:
 	return rc;
 }
 
+/*
+ * The day partitions of today and the days ahead (002_partitions.sql),
+ * made when the day changes; outside the ingest transaction, since
+ * making a partition locks its parent table.  A failure is not fatal:
+ * rows land in the default partition, and the next batch tries again.
+ */
+static void
+partitions(struct pg_store *ps)
+{
+	struct params p = { .n = 0 };
+	PGresult *r;
+	int64_t day = store_now() / DAY_US;
+
+	if (day == ps->part_day)
+		return;
+	p_i64(&p, day);
+	p_i64(&p, PART_AHEAD);
+	if ((r = exec(ps, Q_PARTITIONS, &p, "partitions")) != NULL) {
+		ps->part_day = day;
+		PQclear(r);
+	}
+}
+
 static int
 pg_ingest(struct store *s, struct store_batch *b, size_t nb)
 {
 	struct pg_store *ps = P(s);
 	size_t i;
 
+	partitions(ps);
 	if (simple(ps, "BEGIN") == -1)
 		return -1;
 	for (i = 0; i < nb; i++)
@@ -1270,6 +1407,7 @@ store_pg_open(const char *conninfo, char *err, size_t errlen)
 	}
 	if (prepare_all(ps, err, errlen) == -1)
 		goto fail;
+	partitions(ps);
 	return &ps->base;
 fail:
 	/* Trim libpq's trailing newline. */
