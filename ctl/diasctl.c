@@ -333,7 +333,7 @@ cmd_sensor(int argc, char **argv)
 			printf("%s\n", token);
 			fprintf(stderr, "enroll within %u s with: dias-sensor "
 			    "enroll https://SERVER:%u %s\n",
-			    conf.token_lifetime, conf.port, token);
+			    conf.token_lifetime, conf.listen[0].port, token);
 		}
 	} else if (strcmp(argv[0], "token") == 0 && argc == 2) {
 		make_token(token, sizeof(token), hash);
