@@ -256,6 +256,14 @@ store_query_connections(struct store *s, const struct store_conn_filter *f,
 }
 
 int
+store_import(struct store *s, int64_t sid, struct store_batch *b, size_t nb,
+    const char *name, const char *sha, uint64_t size, const char *path,
+    int64_t now)
+{
+	return s->ops->import(s, sid, b, nb, name, sha, size, path, now);
+}
+
+int
 store_explain_connections(struct store *s, const struct store_conn_filter *f,
     char *out, size_t outlen)
 {

@@ -123,6 +123,16 @@ struct store_batch {
 };
 int	 store_ingest_group(struct store *, struct store_batch *, size_t nb);
 
+/*
+ * A whole imported file (diasctl import pcap): its batches and its
+ * captures row in one transaction, so a file is imported wholly and once,
+ * even if the import is interrupted: 0 stored, 1 a capture of that name
+ * exists already (nothing is stored), -1 error (nothing is stored).
+ */
+int	 store_import(struct store *, int64_t sensor_id, struct store_batch *,
+	    size_t nb, const char *name, const char *sha256_hex,
+	    uint64_t size, const char *path, int64_t now);
+
 /* A capture file received from a sensor; 0 new, 1 known with this sha256
  * (nothing changed), 2 known with another sha256 (refused). */
 int	 store_capture_add(struct store *, int64_t sensor_id,

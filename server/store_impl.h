@@ -42,6 +42,9 @@ struct store_ops {
 	int	(*sensor_heartbeat)(struct store *, int64_t, int64_t, uint64_t,
 		    uint64_t, const char *);
 	int	(*ingest)(struct store *, struct store_batch *, size_t);
+	int	(*import)(struct store *, int64_t, struct store_batch *,
+		    size_t, const char *, const char *, uint64_t,
+		    const char *, int64_t);
 	int	(*capture_add)(struct store *, int64_t, const char *,
 		    const char *, uint64_t, const char *, int64_t);
 	int	(*user_add)(struct store *, const char *, const char *,

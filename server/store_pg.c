@@ -1142,6 +1142,37 @@ pg_capture_add(struct store *s, int64_t sid, const char *name,
 }
 
 static int
+pg_import(struct store *s, int64_t sid, struct store_batch *b, size_t nb,
+    const char *name, const char *sha, uint64_t size, const char *path,
+    int64_t now)
+{
+	struct pg_store *ps = P(s);
+	size_t i;
+	int rc;
+
+	partitions(ps);
+	if (simple(ps, "BEGIN") == -1)
+		return -1;
+	if ((rc = pg_capture_add(s, sid, name, sha, size, path, now)) != 0)
+		goto out;
+	for (i = 0; i < nb; i++)
+		if (ingest_batch(ps, &b[i]) == -1) {
+			rc = -1;
+			goto out;
+		}
+	if (simple(ps, "COMMIT") == -1) {
+		rc = -1;
+		goto out;
+	}
+	return 0;
+out:
+	rollback(ps);
+	for (i = 0; i < nb; i++)
+		b[i].stored = 0;
+	return rc == -1 ? -1 : 1;
+}
+
+static int
 pg_user_add(struct store *s, const char *name, const char *org,
     const char *role, const char *pwhash)
 {
@@ -1345,6 +1376,7 @@ static const struct store_ops pg_ops = {
 	.sensor_revoke = pg_sensor_revoke,
 	.sensor_heartbeat = pg_sensor_heartbeat,
 	.ingest = pg_ingest,
+	.import = pg_import,
 	.capture_add = pg_capture_add,
 	.user_add = pg_user_add,
 	.audit = pg_audit,

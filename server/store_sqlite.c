@@ -918,6 +918,36 @@ sqlite_capture_add(struct store *s, int64_t sid, const char *name,
 }
 
 static int
+sqlite_import(struct store *s, int64_t sid, struct store_batch *b, size_t nb,
+    const char *name, const char *sha, uint64_t size, const char *path,
+    int64_t now)
+{
+	struct sqlite_store *ss = S(s);
+	size_t i;
+	int rc;
+
+	if (begin(ss) == -1)
+		return -1;
+	if ((rc = sqlite_capture_add(s, sid, name, sha, size, path, now)) != 0)
+		goto out;
+	for (i = 0; i < nb; i++)
+		if (ingest_batch(ss, &b[i]) == -1) {
+			rc = -1;
+			goto out;
+		}
+	if (commit(ss) == -1) {
+		rc = -1;
+		goto out;
+	}
+	return 0;
+out:
+	rollback(ss);
+	for (i = 0; i < nb; i++)
+		b[i].stored = 0;
+	return rc == -1 ? -1 : 1;
+}
+
+static int
 sqlite_user_add(struct store *s, const char *name, const char *org,
     const char *role, const char *pwhash)
 {
@@ -1109,6 +1139,7 @@ static const struct store_ops sqlite_ops = {
 	.sensor_revoke = sqlite_sensor_revoke,
 	.sensor_heartbeat = sqlite_sensor_heartbeat,
 	.ingest = sqlite_ingest,
+	.import = sqlite_import,
 	.capture_add = sqlite_capture_add,
 	.user_add = sqlite_user_add,
 	.audit = sqlite_audit,
