@@ -155,17 +155,19 @@ static const char *const sql[Q_MAX] = {
 };
 
 /*
- * WAL size, in pages, at which the checkpointer is woken, and at which
- * the writer stops to finish the checkpoint itself and restart the WAL
- * from its beginning.  The thread alone never gets the WAL restarted:
- * that happens only when a write transaction begins after a complete
- * checkpoint, and under load the next one always begins first.  So the
- * thread copies most pages, and the writer, every CKPT_RESTART pages,
- * copies the rest and waits for readers (a bound on the WAL file and on
- * recovery time after a crash).
+ * WAL pages written since the last checkpoint at which the checkpointer
+ * is woken, and WAL size at which the writer stops to finish the
+ * checkpoint itself and restart the WAL from its beginning.  The thread
+ * alone never gets the WAL restarted: that happens only when a write
+ * transaction begins after a complete checkpoint, and under load the
+ * next one always begins first.  So the thread copies most pages, and
+ * the writer, every CKPT_RESTART pages, copies the rest and waits for
+ * readers (a bound on the WAL file and on recovery time after a crash).
+ * Checkpointing seldom matters: a page written by many commits (an index
+ * leaf) is copied to the database once per checkpoint, not per commit.
  */
-#define CKPT_WAKE	2048
-#define CKPT_RESTART	16384
+#define CKPT_WAKE	8192
+#define CKPT_RESTART	32768
 
 struct checkpointer {
 	struct checkpointer *next;
@@ -176,6 +178,7 @@ struct checkpointer {
 	pthread_cond_t	 cv;
 	sqlite3		*db;
 	int		 frames;	/* WAL pages at the last commit */
+	int		 done;		/* of which checkpointed */
 	int		 stop;
 };
 
@@ -292,28 +295,33 @@ ckpt_main(void *arg)
 {
 	struct checkpointer *ck = arg;
 	struct timespec ts;
+	int copied;
 
 	(void)pthread_setname_np(pthread_self(), "checkpointer");
 	pthread_mutex_lock(&ck->mu);
 	while (!ck->stop) {
-		if (ck->frames < CKPT_WAKE) {
+		if (ck->frames - ck->done < CKPT_WAKE) {
 			/* Idle, or trickling: checkpoint once a second. */
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec++;
 			if (pthread_cond_timedwait(&ck->cv, &ck->mu, &ts) == 0 &&
-			    ck->frames < CKPT_WAKE)
+			    ck->frames - ck->done < CKPT_WAKE)
 				continue;
 			if (ck->stop)
 				break;
+			if (ck->frames <= ck->done)
+				continue;
 		}
-		ck->frames = 0;
 		pthread_mutex_unlock(&ck->mu);
 		/* PASSIVE never blocks the writer; what it cannot copy
 		 * now (frames newer than a reader's snapshot) waits for
 		 * the next round. */
+		copied = 0;
 		(void)sqlite3_wal_checkpoint_v2(ck->db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, &copied);
 		pthread_mutex_lock(&ck->mu);
+		if (copied > ck->done)
+			ck->done = copied;
 	}
 	pthread_mutex_unlock(&ck->mu);
 	return NULL;
@@ -329,8 +337,10 @@ ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
 		(void)sqlite3_wal_checkpoint_v2(db, name,
 		    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
 	pthread_mutex_lock(&ck->mu);
+	if (frames < ck->frames)
+		ck->done = 0;		/* the WAL started over */
 	ck->frames = frames;
-	if (frames >= CKPT_WAKE)
+	if (frames - ck->done >= CKPT_WAKE)
 		pthread_cond_signal(&ck->cv);
 	pthread_mutex_unlock(&ck->mu);
 	return SQLITE_OK;
