@@ -11,7 +11,8 @@
 #     line into the same store and schema (tests/tools/dias_rowbench),
 #     bounded by ROW_SECONDS;
 #   and the ratio of the two, beside the goals (>= 100,000 events/s on
-#     SQLite, >= 50x the baseline).
+#     SQLite, >= 50x the baseline); with the server's CPU time per event,
+#     which other load on the machine inflates less than wall time.
 #
 # Both run on loopback, the server and the client on this machine; the
 # PostgreSQL is a throwaway cluster from scripts/pg.sh (fsync on).
@@ -39,6 +40,9 @@ ROWBENCH=$DIAS_BUILD/tests/dias_rowbench
 # One MHD worker per client: a batch holds its worker until committed.
 export SRV_THREADS=$J
 
+# The server's user + system CPU time, in clock ticks.
+srv_cpu() { awk '{print $14 + $15}' "/proc/$srv_pid/stat"; }
+
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # bench_store BACKEND: prints "ingest baseline" (events/s, rows/s).
@@ -48,10 +52,14 @@ bench_store() {
 		srv_init "$1"
 		srv_start
 		srv_sensor s1
+		cpu0=$(srv_cpu)
 		out=$("$LOAD" -u "$URL" -a "$T/s1/ca.pem" -c "$T/s1/sensor.pem" \
 		    -k "$T/s1/sensor.key" -s s1 -n "$N" -b 1000 -j "$J" -t 60) ||
 			{ echo "dias_load failed: $out" >&2; exit 1; }
-		echo "# $1 round $r: $out" >&2
+		cpu1=$(srv_cpu)
+		# CPU time per event, which load from elsewhere on the
+		# machine does not inflate the way it does wall time.
+		echo "# $1 round $r: $out; server CPU $(echo "($cpu1 - $cpu0) * 1000000 / $(getconf CLK_TCK) / $N" | bc) us/event" >&2
 		[ "$(srv_sql 'SELECT count(*) FROM events')" = "$N" ] ||
 			{ echo "$1: the store does not hold $N events" >&2; exit 1; }
 		rates="$rates $(echo "$out" | awk '{print $6}')"
