@@ -58,6 +58,23 @@ run_backend() {
 	want=$(srv_sql 'SELECT count(*) FROM connections WHERE dport = 22')
 	got=$(grep -c '"dport": 22' "$T/q.json")
 	[ "$want" -ge 11 ] && [ "$got" = "$want" ] && ok "$1: $got port-22 connections in the listing" || fail "$1: listing $got, table $want"
+	# Keyset pages of 4 (--before TS:ID from the stderr hint) give the
+	# same rows, none twice, newest first.
+	local cur="" page seen=0 pages=0
+	: >"$T/pages"
+	while :; do
+		"$CTL" -f "$T/server.conf" query connections --dport 22 --sensor f1 --limit 4 ${cur:+--before $cur} >"$T/page" 2>"$T/hint" || break
+		page=$(($(wc -l <"$T/page") - 1))
+		[ "$page" -gt 0 ] || break
+		tail -n +2 "$T/page" >>"$T/pages"
+		seen=$((seen + page))
+		pages=$((pages + 1))
+		cur=$(awk '/next page/ {print $4}' "$T/hint")
+		[ -n "$cur" ] && [ "$pages" -lt 100 ] || break
+	done
+	[ "$seen" = "$want" ] && [ "$(sort -u "$T/pages" | wc -l)" = "$want" ] &&
+		[ "$(cut -c1-20 "$T/pages" | sort -r | tr -d '\n')" = "$(cut -c1-20 "$T/pages" | tr -d '\n')" ] &&
+		ok "$1: $pages keyset pages of 4 list the $want rows once, newest first" || fail "$1: pages: $seen rows in $pages pages, want $want"
 	[ -n "${pg_dir:-}" ] && "$DIAS_SRC/scripts/pg.sh" stop "$pg_dir" >/dev/null 2>&1 && rm -rf "$pg_dir"
 	pg_dir=
 	rm -rf "$T"
