@@ -533,6 +533,9 @@ daemon_start(struct server *s, const struct server_listen *l, int fd,
     const char *ca, const char *cert, const char *key)
 {
 	struct sockaddr_storage ss;
+	struct MHD_OptionItem where[2] = {
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL }
+	};
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS |
 	    MHD_USE_ITC | MHD_USE_ERROR_LOG;
 
@@ -551,9 +554,17 @@ daemon_start(struct server *s, const struct server_listen *l, int fd,
 		memcpy(&sin->sin_addr, l->addr.a, 4);
 		sin->sin_port = htons(l->port);
 	}
+	/* Where to listen, one option of two types: as an option array
+	 * item, which carries either an integer or a pointer. */
+	if (fd == -1) {
+		where[0].option = MHD_OPTION_SOCK_ADDR;
+		where[0].ptr_value = &ss;
+	} else {
+		where[0].option = MHD_OPTION_LISTEN_SOCKET;
+		where[0].value = fd;
+	}
 	return MHD_start_daemon(flags, l->port, NULL, NULL, handler, s,
-	    fd == -1 ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_LISTEN_SOCKET,
-	    fd == -1 ? (intptr_t)&ss : (intptr_t)fd,
+	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_HTTPS_MEM_KEY, key,
 	    MHD_OPTION_HTTPS_MEM_CERT, cert,
 	    MHD_OPTION_HTTPS_MEM_TRUST, ca,

@@ -22,6 +22,8 @@ serial() {
 		openssl x509 -noout -serial 2>/dev/null
 }
 
+# srv_start saw the first address answer; the second may be a moment later.
+for _ in $(seq 50); do grep -q "listening on ::1 port $PORT" "$T/server.log" && break; sleep 0.1; done
 grep -q "listening on 127.0.0.1 port $PORT" "$T/server.log" && grep -q "listening on ::1 port $PORT" "$T/server.log" &&
 	ok "listening on 127.0.0.1 and ::1" || fail "listen lines: $(grep listening "$T/server.log")"
 srv_batch s1 1 10 >"$B"
