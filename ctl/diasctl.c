@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <argon2.h>
+#include <pcap/pcap.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <jansson.h>
@@ -24,12 +25,15 @@
 #include "buf.h"
 #include "ca.h"
 #include "event.h"
+#include "flow.h"
 #include "honeyd.h"
 #include "log.h"
 #include "server_conf.h"
 #include "store.h"
 
 #define IMPORT_BATCH	1000
+#define PCAP_FLOWS	(1 << 20)	/* open flows held at once */
+#define PCAP_PAYLOAD	4096		/* bytes kept per direction */
 
 static struct server_conf conf;
 static const char *conffile = SERVER_CONF_PATH;
@@ -48,7 +52,8 @@ usage(void)
 	    "  sensor revoke NAME | sensor list\n"
 	    "  user add NAME --role admin|analyst|org [--org ORG]\n"
 	    "  query connections [--since T] [--src CIDR] [--dport N]\n"
-	    "                    [--sensor NAME] [--limit N] [--json]\n"
+	    "                    [--sensor NAME] [--limit N] [--before TS:ID]\n"
+	    "                    [--json]\n"
 	    "  export [--sensor NAME] [--since T]\n"
 	    "  import honeyd-log FILE --sensor NAME\n"
 	    "  import pcap FILE --sensor NAME\n");
@@ -332,7 +337,7 @@ cmd_sensor(int argc, char **argv)
 			printf("%s\n", token);
 			fprintf(stderr, "enroll within %u s with: dias-sensor "
 			    "enroll https://SERVER:%u %s\n",
-			    conf.token_lifetime, conf.port, token);
+			    conf.token_lifetime, conf.listen[0].port, token);
 		}
 	} else if (strcmp(argv[0], "token") == 0 && argc == 2) {
 		make_token(token, sizeof(token), hash);
@@ -427,6 +432,7 @@ proto_name(uint8_t p)
 struct qstate {
 	json_t		*arr;
 	size_t		 n;
+	int64_t		 last_ts, last_id;	/* the next page's cursor */
 };
 
 static int
@@ -441,6 +447,8 @@ print_conn(void *arg, const struct store_conn *c)
 	if (c->end_ts)
 		fmt_time(c->end_ts, end, sizeof(end));
 	q->n++;
+	q->last_ts = c->ts;
+	q->last_id = c->id;
 	if (q->arr != NULL) {
 		json_array_append_new(q->arr, json_pack("{s:I, s:s, s:I, s:s, "
 		    "s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:I, s:I, s:I, s:I, "
@@ -466,9 +474,9 @@ static int
 cmd_query(int argc, char **argv)
 {
 	static const char *const known[] = { "--since", "--src", "--dport",
-	    "--sensor", "--limit", "--json", NULL };
+	    "--sensor", "--limit", "--before", "--json", NULL };
 	struct store_conn_filter f;
-	struct qstate q = { NULL, 0 };
+	struct qstate q = { NULL, 0, 0, 0 };
 	struct store *s;
 	const char *v;
 	char *out;
@@ -491,6 +499,21 @@ cmd_query(int argc, char **argv)
 		f.dport = (int)number(v, 65535, "--dport");
 	if ((v = opt(argc, argv, "--limit")) != NULL)
 		f.limit = (size_t)number(v, 1000000, "--limit");
+	if ((v = opt(argc, argv, "--before")) != NULL) {
+		/* The keyset cursor: the last row's ts (µs) and id. */
+		char ts[24];
+		size_t n = strcspn(v, ":");
+
+		if (v[n] != ':' || n == 0 || n >= sizeof(ts))
+			errx(2, "--before: '%s' is not TS:ID", v);
+		memcpy(ts, v, n);
+		ts[n] = '\0';
+		f.before_ts = (int64_t)number(ts, INT64_MAX, "--before");
+		f.before_id = (int64_t)number(v + n + 1, INT64_MAX,
+		    "--before");
+		if (f.before_ts == 0)
+			errx(2, "--before: the time is not 0");
+	}
 	f.sensor = opt(argc, argv, "--sensor");
 	json_out |= flag(argc, argv, "--json");
 	if (json_out)
@@ -504,6 +527,10 @@ cmd_query(int argc, char **argv)
 	if (rc == -1)
 		warnx("%s", store_error(s));
 	store_close(s);
+	/* A full page may have a next one: say how to ask for it. */
+	if (rc == 0 && q.arr == NULL && f.limit > 0 && q.n == f.limit)
+		fprintf(stderr, "next page: --before %" PRId64 ":%" PRId64
+		    "\n", q.last_ts, q.last_id);
 	if (q.arr != NULL) {
 		out = json_dumps(q.arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 		if (out != NULL)
@@ -728,6 +755,220 @@ import_honeyd(struct importer *im, const char *file)
 	return bad > 0 && im->total == 0;
 }
 
+/*
+ * import pcap: every event of the file is made first, in memory, and
+ * stored with the file's captures row in one transaction (store_import),
+ * so a file is imported wholly and once, by content: the row is named
+ * import/<sha256>.
+ */
+struct pimport {
+	const char		*sensor;
+	uint64_t		 seq;
+	struct store_batch	*b;		/* IMPORT_BATCH events each */
+	struct buf		*lines;		/* all, in order */
+	struct event		*evs;
+	size_t			 n, cap;
+};
+
+static struct event *
+pimport_next(struct pimport *pi)
+{
+	size_t cap;
+
+	if (pi->n == pi->cap) {
+		cap = pi->cap ? pi->cap * 2 : 4096;
+		if ((pi->evs = reallocarray(pi->evs, cap, sizeof(*pi->evs))) ==
+		    NULL || (pi->lines = reallocarray(pi->lines, cap,
+		    sizeof(*pi->lines))) == NULL)
+			err(1, NULL);
+		pi->cap = cap;
+	}
+	event_init(&pi->evs[pi->n], 0);
+	return &pi->evs[pi->n];
+}
+
+static void
+pimport_add(struct pimport *pi, int kind, int64_t ts)
+{
+	struct event *e = &pi->evs[pi->n];
+	char why[256];
+
+	e->kind = (uint8_t)kind;
+	strlcpy(e->sensor, pi->sensor, sizeof(e->sensor));
+	e->seq = ++pi->seq;
+	e->ts = ts;
+	buf_init(&pi->lines[pi->n], EVENT_LINE_MAX);
+	if (event_encode(e, &pi->lines[pi->n], why, sizeof(why)) == -1)
+		errx(1, "encode: %s", why);
+	pi->n++;
+}
+
+/* A flow: its start, the payload kept each way, its end; the conn id is
+ * the start event's seq, unique for the sensor. */
+static int
+pimport_flow(void *arg, const struct flow_rec *r)
+{
+	struct pimport *pi = arg;
+	struct event *e;
+	uint64_t conn = pi->seq + 1;
+	int d;
+
+	e = pimport_next(pi);
+	e->u.connection.phase = EVENT_START;
+	e->u.connection.conn = conn;
+	e->u.connection.t.proto = r->proto;
+	e->u.connection.t.src = r->src;
+	e->u.connection.t.dst = r->dst;
+	e->u.connection.t.sport = r->sport;
+	e->u.connection.t.dport = r->dport;
+	e->u.connection.flags = r->flags;
+	pimport_add(pi, EVENT_CONNECTION, r->first);
+	for (d = 0; d < 2; d++) {
+		if (r->len[d] == 0)
+			continue;
+		e = pimport_next(pi);
+		e->kind = EVENT_PAYLOAD;
+		e->u.payload.conn = conn;
+		e->u.payload.dir = d == 0 ? EVENT_IN : EVENT_OUT;
+		if (event_set_data(e, r->data[d], r->len[d]) == -1)
+			err(1, NULL);
+		pimport_add(pi, EVENT_PAYLOAD, r->data_ts[d]);
+	}
+	e = pimport_next(pi);
+	e->u.connection.phase = EVENT_END;
+	e->u.connection.conn = conn;
+	e->u.connection.t = pi->evs[pi->n - 1 - (r->len[0] > 0) -
+	    (r->len[1] > 0)].u.connection.t;
+	e->u.connection.pkts_in = r->pkts[0];
+	e->u.connection.pkts_out = r->pkts[1];
+	e->u.connection.bytes_in = r->bytes[0];
+	e->u.connection.bytes_out = r->bytes[1];
+	e->u.connection.flags = r->flags;
+	e->u.connection.reason = r->reason;
+	pimport_add(pi, EVENT_CONNECTION, r->last);
+	return 0;
+}
+
+/* sha256 of a file, in hex, and its size. */
+static void
+file_sha256(const char *file, char hex[65], uint64_t *size)
+{
+	gnutls_hash_hd_t h;
+	uint8_t buf[65536], md[32];
+	FILE *f;
+	size_t n;
+	int i;
+
+	if ((f = fopen(file, "rb")) == NULL)
+		err(1, "%s", file);
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		errx(1, "sha256");
+	*size = 0;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		gnutls_hash(h, buf, n);
+		*size += n;
+	}
+	if (ferror(f))
+		err(1, "%s", file);
+	fclose(f);
+	gnutls_hash_deinit(h, md);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+static int
+import_pcap(struct store *s, const struct store_sensor *ss, const char *file)
+{
+	char ebuf[PCAP_ERRBUF_SIZE], sha[65], name[80], path[PATH_MAX];
+	struct pimport pi;
+	struct flow_table *ft;
+	struct flow_stats st;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *pc;
+	size_t i, nb, k;
+	uint64_t stored = 0, size;
+	int dlt, rc;
+
+	file_sha256(file, sha, &size);
+	snprintf(name, sizeof(name), "import/%s", sha);
+	if ((pc = pcap_open_offline(file, ebuf)) == NULL)
+		errx(1, "%s", ebuf);
+	dlt = pcap_datalink(pc);
+	if (dlt != DLT_EN10MB && dlt != DLT_LINUX_SLL && dlt != DLT_RAW)
+		errx(1, "%s: link type %s is not Ethernet, Linux cooked or "
+		    "raw IP", file, pcap_datalink_val_to_name(dlt));
+	if (dlt == DLT_RAW)
+		dlt = FLOW_DLT_RAW;
+	if ((ft = flow_new(PCAP_FLOWS, PCAP_PAYLOAD)) == NULL)
+		err(1, NULL);
+	memset(&pi, 0, sizeof(pi));
+	pi.sensor = ss->name;
+	pi.seq = ss->last_seq;
+	while ((rc = pcap_next_ex(pc, &h, &data)) == 1)
+		if (flow_frame(ft, dlt, data, h->caplen, (int64_t)h->ts.tv_sec *
+		    1000000 + h->ts.tv_usec, pimport_flow, &pi) == -1)
+			errx(1, "%s: link type %d", file, dlt);
+	if (rc == -1)
+		warnx("%s: %s (the frames before are imported)", file,
+		    pcap_geterr(pc));
+	pcap_close(pc);
+	flow_flush(ft, pimport_flow, &pi);
+	flow_stats(ft, &st);
+	flow_free(ft);
+
+	nb = (pi.n + IMPORT_BATCH - 1) / IMPORT_BATCH;
+	if ((pi.b = calloc(nb ? nb : 1, sizeof(*pi.b))) == NULL)
+		err(1, NULL);
+	{
+		const char **lines = calloc(pi.n ? pi.n : 1, sizeof(*lines));
+		size_t *lens = calloc(pi.n ? pi.n : 1, sizeof(*lens));
+
+		if (lines == NULL || lens == NULL)
+			err(1, NULL);
+		for (i = 0; i < pi.n; i++) {
+			lines[i] = (const char *)pi.lines[i].data;
+			lens[i] = pi.lines[i].len - 1;	/* no newline */
+		}
+		for (k = 0; k < nb; k++) {
+			pi.b[k].sensor_id = ss->id;
+			pi.b[k].evs = pi.evs + k * IMPORT_BATCH;
+			pi.b[k].lines = lines + k * IMPORT_BATCH;
+			pi.b[k].lens = lens + k * IMPORT_BATCH;
+			pi.b[k].n = k + 1 < nb ? IMPORT_BATCH :
+			    pi.n - k * IMPORT_BATCH;
+		}
+		if (realpath(file, path) == NULL)
+			strlcpy(path, file, sizeof(path));
+		rc = store_import(s, ss->id, pi.b, nb, name, sha, size, path,
+		    now_us());
+		for (k = 0; k < nb; k++)
+			stored += pi.b[k].stored;
+		free(lines);
+		free(lens);
+	}
+	if (rc == -1)
+		warnx("%s: %s", file, store_error(s));
+	else if (rc == 1)
+		fprintf(stderr, "%s: imported before (sha256 %s); nothing "
+		    "stored\n", file, sha);
+	else
+		fprintf(stderr, "%s: %" PRIu64 " frames (%" PRIu64 " not "
+		    "TCP/UDP/ICMP), %" PRIu64 " connections (%" PRIu64
+		    " ended early), %" PRIu64 " events stored as %s seqs %"
+		    PRIu64 "..%" PRIu64 "\n", file, st.frames, st.skipped,
+		    st.flows, st.evicted, stored, ss->name, ss->last_seq + 1,
+		    pi.seq);
+	for (i = 0; i < pi.n; i++) {
+		event_clear(&pi.evs[i]);
+		buf_free(&pi.lines[i]);
+	}
+	free(pi.evs);
+	free(pi.lines);
+	free(pi.b);
+	return rc == -1;
+}
+
 static int
 cmd_import(int argc, char **argv)
 {
@@ -741,8 +982,19 @@ cmd_import(int argc, char **argv)
 	check_opts(argc, argv, known);
 	if (argc < 2 || (sensor = opt(argc, argv, "--sensor")) == NULL)
 		usage();
-	if (strcmp(argv[0], "pcap") == 0)
-		errx(1, "import pcap is not implemented yet");
+	if (strcmp(argv[0], "pcap") == 0) {
+		struct store *s = open_store();
+
+		if ((rc = store_sensor_get(s, sensor, &ss)) != 0)
+			errx(1, "%s", rc == 1 ? "no such sensor (diasctl "
+			    "sensor add NAME --org ORG)" : store_error(s));
+		rc = import_pcap(s, &ss, argv[1]);
+		if (rc == 0)
+			(void)store_audit(s, actor(), "import pcap", argv[1],
+			    sensor, now_us());
+		store_close(s);
+		return rc;
+	}
 	if (strcmp(argv[0], "honeyd-log") != 0)
 		usage();
 	if ((im = calloc(1, sizeof(*im))) == NULL)

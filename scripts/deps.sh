@@ -21,7 +21,7 @@ build_pkgs=(
 
 # Servers and tools the server's tests start for real.
 server_pkgs=(
-	postgresql-15 postgresql-client-15 sqlite3 gnutls-bin curl
+	postgresql-15 postgresql-client-15 sqlite3 gnutls-bin curl openssl
 )
 
 # Real programs the lab and the tests drive.

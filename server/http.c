@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <jansson.h>
 #include <microhttpd.h>
 
@@ -505,7 +506,7 @@ server_new(struct server_conf *conf, char *err, size_t errlen)
 		if (s->npool >= store_max_conns(s->pool[0]))
 			break;
 	}
-	s->group_commit = s->npool == 1;
+	s->group_commit = s->npool == 1 || store_one_writer(s->pool[0]);
 	if (conf->access_log != NULL) {
 		if (strcmp(conf->access_log, "-") == 0)
 			s->access_log = stderr;
@@ -523,38 +524,50 @@ fail:
 	return NULL;
 }
 
-int
-server_start(struct server *s, char *err, size_t errlen)
+/*
+ * A daemon for listen address l with these certificates: on socket fd
+ * when one is handed over (a reload), else on a socket it binds.
+ */
+static struct MHD_Daemon *
+daemon_start(struct server *s, const struct server_listen *l, int fd,
+    const char *ca, const char *cert, const char *key)
 {
 	struct sockaddr_storage ss;
+	struct MHD_OptionItem where[2] = {
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL }
+	};
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TLS |
 	    MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	socklen_t sl;
 
 	memset(&ss, 0, sizeof(ss));
-	if (s->conf->listen.af == AF_INET6) {
+	if (l->addr.af == AF_INET6) {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
 		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, s->conf->listen.a, 16);
-		sin6->sin6_port = htons(s->conf->port);
-		sl = sizeof(*sin6);
+		memcpy(&sin6->sin6_addr, l->addr.a, 16);
+		sin6->sin6_port = htons(l->port);
 		flags |= MHD_USE_IPv6;
 	} else {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
 		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, s->conf->listen.a, 4);
-		sin->sin_port = htons(s->conf->port);
-		sl = sizeof(*sin);
+		memcpy(&sin->sin_addr, l->addr.a, 4);
+		sin->sin_port = htons(l->port);
 	}
-	(void)sl;
-	s->daemon = MHD_start_daemon(flags, s->conf->port, NULL, NULL,
-	    handler, s,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_HTTPS_MEM_KEY, s->key_pem,
-	    MHD_OPTION_HTTPS_MEM_CERT, s->cert_pem,
-	    MHD_OPTION_HTTPS_MEM_TRUST, s->ca_pem,
+	/* Where to listen, one option of two types: as an option array
+	 * item, which carries either an integer or a pointer. */
+	if (fd == -1) {
+		where[0].option = MHD_OPTION_SOCK_ADDR;
+		where[0].ptr_value = &ss;
+	} else {
+		where[0].option = MHD_OPTION_LISTEN_SOCKET;
+		where[0].value = fd;
+	}
+	return MHD_start_daemon(flags, l->port, NULL, NULL, handler, s,
+	    MHD_OPTION_ARRAY, where,
+	    MHD_OPTION_HTTPS_MEM_KEY, key,
+	    MHD_OPTION_HTTPS_MEM_CERT, cert,
+	    MHD_OPTION_HTTPS_MEM_TRUST, ca,
 	    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 	    MHD_OPTION_THREAD_POOL_SIZE, s->conf->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, s->conf->max_connections,
@@ -563,52 +576,244 @@ server_start(struct server *s, char *err, size_t errlen)
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_END);
-	if (s->daemon == NULL) {
-		snprintf(err, errlen, "cannot listen on port %u (see the "
-		    "log with -v)", s->conf->port);
-		return -1;
+}
+
+int
+server_start(struct server *s, char *err, size_t errlen)
+{
+	const struct server_listen *l;
+	char a[ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < s->conf->nlisten; i++) {
+		l = &s->conf->listen[i];
+		if ((s->daemons[i] = daemon_start(s, l, -1, s->ca_pem,
+		    s->cert_pem, s->key_pem)) == NULL) {
+			addr_fmt(&l->addr, a, sizeof(a));
+			snprintf(err, errlen, "cannot listen on %s port %u "
+			    "(see the log with -v)", a, l->port);
+			return -1;
+		}
+		s->ndaemons++;
+		addr_fmt(&l->addr, a, sizeof(a));
+		log_info("listening on %s port %u", a, l->port);
 	}
 	return 0;
+}
+
+/* Whether GnuTLS takes these as the server's key, certificate and
+ * trusted CA, before any listener is touched. */
+static int
+pems_check(const char *ca, const char *cert, const char *key, char *err,
+    size_t errlen)
+{
+	gnutls_certificate_credentials_t cr;
+	gnutls_datum_t c = { (unsigned char *)(uintptr_t)cert,
+	    (unsigned)strlen(cert) };
+	gnutls_datum_t k = { (unsigned char *)(uintptr_t)key,
+	    (unsigned)strlen(key) };
+	gnutls_datum_t t = { (unsigned char *)(uintptr_t)ca,
+	    (unsigned)strlen(ca) };
+	int rc;
+
+	if ((rc = gnutls_certificate_allocate_credentials(&cr)) < 0) {
+		snprintf(err, errlen, "%s", gnutls_strerror(rc));
+		return -1;
+	}
+	if ((rc = gnutls_certificate_set_x509_key_mem(cr, &c, &k,
+	    GNUTLS_X509_FMT_PEM)) < 0)
+		snprintf(err, errlen, "server.pem, server.key: %s; keeping "
+		    "the old ones", gnutls_strerror(rc));
+	else if ((rc = gnutls_certificate_set_x509_trust_mem(cr, &t,
+	    GNUTLS_X509_FMT_PEM)) <= 0) {
+		snprintf(err, errlen, "ca.pem: %s; keeping the old ones",
+		    rc < 0 ? gnutls_strerror(rc) : "no certificate");
+		rc = -1;
+	}
+	gnutls_certificate_free_credentials(cr);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+server_reload(struct server *s, char *err, size_t errlen)
+{
+	struct MHD_Daemon *d;
+	struct retired *old;
+	struct pems *p;
+	FILE *f;
+	char *ca = NULL, *cert = NULL, *key = NULL;
+	MHD_socket fd;
+	size_t i;
+	int rc = 0, logrc = 0;
+
+	/* The access log first: rotation must work even if the
+	 * certificates are broken. */
+	if (s->conf->access_log != NULL && s->access_log != stderr) {
+		if ((f = fopen(s->conf->access_log, "ae")) == NULL) {
+			snprintf(err, errlen, "%s: %s", s->conf->access_log,
+			    strerror(errno));
+			logrc = -1;
+		} else {
+			pthread_mutex_lock(&s->log_mu);
+			fclose(s->access_log);
+			s->access_log = f;
+			pthread_mutex_unlock(&s->log_mu);
+		}
+	}
+	if ((ca = read_pem(s->conf->ca_dir, "ca.pem", err, errlen)) == NULL ||
+	    (cert = read_pem(s->conf->ca_dir, "server.pem", err, errlen)) ==
+	    NULL ||
+	    (key = read_pem(s->conf->ca_dir, "server.key", err, errlen)) ==
+	    NULL)
+		goto fail;
+	if (pems_check(ca, cert, key, err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < s->ndaemons; i++) {
+		/* The socket, no longer accepted on by the old daemon, goes
+		 * to the new one: no connection is refused in between.  The
+		 * new daemon gets a dup (libmicrohttpd closes what it was
+		 * given if it fails to start); the old daemon may use the
+		 * socket until it is stopped, so it is closed after that. */
+		if ((fd = MHD_quiesce_daemon(s->daemons[i])) ==
+		    MHD_INVALID_SOCKET) {
+			snprintf(err, errlen, "listener %zu: cannot hand over "
+			    "its socket", i);
+			rc = -1;
+			continue;
+		}
+		d = daemon_start(s, &s->conf->listen[i], dup(fd), ca, cert,
+		    key);
+		if (d == NULL) {
+			snprintf(err, errlen, "listener %zu: the new "
+			    "certificates do not load (see the log with -v); "
+			    "keeping the old ones", i);
+			if ((d = daemon_start(s, &s->conf->listen[i], dup(fd),
+			    s->ca_pem, s->cert_pem, s->key_pem)) == NULL)
+				fatalx("listener %zu lost on reload", i);
+			rc = -1;
+		}
+		if ((old = calloc(1, sizeof(*old))) == NULL) {
+			MHD_stop_daemon(s->daemons[i]);
+			close(fd);
+		} else {
+			old->daemon = s->daemons[i];
+			old->fd = fd;
+			old->since = now_us();
+			old->next = s->retired;
+			s->retired = old;
+		}
+		s->daemons[i] = d;
+	}
+	/* On an error some daemons may run on the new files, some on the
+	 * old: both are kept; the old ones stay current. */
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		fatalx("out of memory");
+	if (rc == 0) {
+		p->ca = s->ca_pem;
+		p->cert = s->cert_pem;
+		p->key = s->key_pem;
+		s->ca_pem = ca;
+		s->cert_pem = cert;
+		s->key_pem = key;
+	} else {
+		p->ca = ca;
+		p->cert = cert;
+		p->key = key;
+	}
+	p->next = s->old_pems;
+	s->old_pems = p;
+	return rc == -1 || logrc == -1 ? -1 : 0;
+fail:
+	free(ca);
+	free(cert);
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	return -1;
+}
+
+static void
+pems_free(char *ca, char *cert, char *key)
+{
+	free(ca);
+	free(cert);
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(key);
+}
+
+static void
+retired_free(struct retired *r)
+{
+	MHD_stop_daemon(r->daemon);
+	close(r->fd);
+	free(r);
+}
+
+void
+server_reap(struct server *s, int all)
+{
+	const union MHD_DaemonInfo *di;
+	struct retired **rp, *r;
+	int64_t grace = (int64_t)s->conf->shutdown_grace * 1000000;
+
+	for (rp = &s->retired; (r = *rp) != NULL; ) {
+		di = MHD_get_daemon_info(r->daemon,
+		    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (all || (di != NULL && di->num_connections == 0) ||
+		    now_us() - r->since > grace) {
+			*rp = r->next;
+			retired_free(r);
+		} else
+			rp = &r->next;
+	}
 }
 
 void
 server_stop(struct server *s)
 {
 	int64_t deadline;
+	size_t i;
 
-	if (s->daemon == NULL)
+	if (s->ndaemons == 0)
 		return;
 	/* No new connections; requests under way run to their answer. */
-	MHD_quiesce_daemon(s->daemon);
+	for (i = 0; i < s->ndaemons; i++)
+		MHD_quiesce_daemon(s->daemons[i]);
 	deadline = now_us() + (int64_t)s->conf->shutdown_grace * 1000000;
 	while (atomic_load(&s->m.inflight) > 0 && now_us() < deadline)
 		usleep(20000);
 	if (atomic_load(&s->m.inflight) > 0)
 		log_warnx("stopping with %d requests unfinished",
 		    atomic_load(&s->m.inflight));
-	MHD_stop_daemon(s->daemon);
-	s->daemon = NULL;
+	for (i = 0; i < s->ndaemons; i++)
+		MHD_stop_daemon(s->daemons[i]);
+	s->ndaemons = 0;
+	server_reap(s, 1);
 }
 
 void
 server_free(struct server *s)
 {
+	struct pems *p;
 	int i;
 
 	if (s == NULL)
 		return;
-	if (s->daemon != NULL)
-		MHD_stop_daemon(s->daemon);
+	for (i = 0; i < (int)s->ndaemons; i++)
+		MHD_stop_daemon(s->daemons[i]);
+	server_reap(s, 1);
 	for (i = 0; i < s->npool; i++)
 		store_close(s->pool[i]);
 	free(s->pool);
 	free(s->pool_busy);
 	ca_free(s->ca);
-	free(s->ca_pem);
-	free(s->cert_pem);
-	if (s->key_pem != NULL)
-		explicit_bzero(s->key_pem, strlen(s->key_pem));
-	free(s->key_pem);
+	pems_free(s->ca_pem, s->cert_pem, s->key_pem);
+	while ((p = s->old_pems) != NULL) {
+		s->old_pems = p->next;
+		pems_free(p->ca, p->cert, p->key);
+		free(p);
+	}
 	if (s->access_log != NULL && s->access_log != stderr)
 		fclose(s->access_log);
 	pthread_mutex_destroy(&s->pool_mu);

@@ -2,10 +2,12 @@
  * dias-server: the central side of DIAS (the papers' Alerts Analyzing
  * System and IPMS database).  Reads dias-server.conf, opens the store
  * (applying migrations), and serves the HTTPS API until SIGTERM or
- * SIGINT, then finishes the requests under way and exits.
+ * SIGINT, then finishes the requests under way and exits.  SIGHUP
+ * reopens the access log and reloads the certificates.
  */
 #include <err.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,7 @@ main(int argc, char *argv[])
 	struct server *s;
 	struct store *st;
 	sigset_t set;
+	const struct timespec tick = { 1, 0 };
 	char errbuf[1024];
 	int ch, debug = 0, noaction = 0, verbose = 0, sig, v;
 
@@ -101,13 +104,20 @@ main(int argc, char *argv[])
 	server_store_put(s, st);
 	if (server_start(s, errbuf, sizeof(errbuf)) == -1)
 		fatalx("%s", errbuf);
-	log_info("listening on port %u", conf.port);
 
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
+		/* Once a second, stop the daemons a reload replaced once
+		 * they are idle. */
+		if ((sig = sigtimedwait(&set, NULL, &tick)) == -1) {
+			server_reap(s, 0);
 			continue;
+		}
 		if (sig == SIGHUP) {
-			log_info("SIGHUP: nothing to reload yet");
+			if (server_reload(s, errbuf, sizeof(errbuf)) == -1)
+				log_warnx("SIGHUP: %s", errbuf);
+			else
+				log_info("SIGHUP: access log reopened, "
+				    "certificates reloaded");
 			continue;
 		}
 		break;

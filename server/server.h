@@ -43,9 +43,28 @@ struct metrics {
 	atomic_int		 store_waiting;	/* queued for a store handle */
 };
 
+/* A daemon that a reload replaced: it finishes what it has, then stops. */
+struct retired {
+	struct MHD_Daemon	*daemon;
+	int			 fd;		/* its socket, closed after it */
+	int64_t			 since;		/* µs */
+	struct retired		*next;
+};
+
+/* Certificates a daemon was started with: kept until the server is freed,
+ * since libmicrohttpd is not promised to be done with them. */
+struct pems {
+	char			*ca, *cert, *key;
+	struct pems		*next;
+};
+
 struct server {
 	struct server_conf	*conf;
-	struct MHD_Daemon	*daemon;
+	/* One libmicrohttpd daemon (and thread pool) per listen address. */
+	struct MHD_Daemon	*daemons[SERVER_LISTEN_MAX];
+	size_t			 ndaemons;
+	struct retired		*retired;
+	struct pems		*old_pems;
 	char			*ca_pem, *cert_pem, *key_pem;
 	struct ca		*ca;		/* NULL: enrollment is off */
 
@@ -103,6 +122,17 @@ struct gc_item {
 
 struct server	*server_new(struct server_conf *, char *err, size_t errlen);
 int		 server_start(struct server *, char *err, size_t errlen);
+/*
+ * SIGHUP: reopen the access log, and read the CA and server certificate
+ * and key again; every listener is then handed to a new daemon with the
+ * new ones, without closing its socket, while the old daemon finishes
+ * its connections (server_reap stops it).  On an error the old files stay
+ * in use and err says why.  Revocations need no reload: the store is
+ * asked on every request.
+ */
+int		 server_reload(struct server *, char *err, size_t errlen);
+/* Stop replaced daemons that are idle or older than shutdown-grace. */
+void		 server_reap(struct server *, int all);
 void		 server_stop(struct server *);
 void		 server_free(struct server *);
 

@@ -170,26 +170,39 @@ kw_data_dir(struct pstate *ps, const char *kw, int argc, char **argv)
 	return set_path(ps, kw, &ps->c->data_dir, argv[0]);
 }
 
-/* listen ADDR [port N] */
+/* listen ADDR [port N], repeated for several addresses. */
 static int
 kw_listen(struct pstate *ps, const char *kw, int argc, char **argv)
 {
-	uint64_t port;
+	struct server_listen l;
+	uint64_t port = SERVER_PORT;
+	size_t i;
 
-	if (addr_parse(argv[0], &ps->c->listen) == -1) {
+	if (addr_parse(argv[0], &l.addr) == -1) {
 		perr(ps, "%s: '%s' is not an IPv4 or IPv6 address", kw,
 		    argv[0]);
 		return -1;
 	}
-	if (argc == 1)
-		return 0;
-	if (argc != 3 || strcmp(argv[1], "port") != 0) {
+	if (argc != 1 && (argc != 3 || strcmp(argv[1], "port") != 0)) {
 		perr(ps, "%s: expected 'listen ADDRESS [port N]'", kw);
 		return -1;
 	}
-	if (number(ps, "port", argv[2], NULL, 1, 65535, &port) == -1)
+	if (argc == 3 &&
+	    number(ps, "port", argv[2], NULL, 1, 65535, &port) == -1)
 		return -1;
-	ps->c->port = (uint16_t)port;
+	l.port = (uint16_t)port;
+	for (i = 0; i < ps->c->nlisten; i++)
+		if (addr_cmp(&ps->c->listen[i].addr, &l.addr) == 0 &&
+		    ps->c->listen[i].port == l.port) {
+			perr(ps, "%s: %s port %u is given twice", kw, argv[0],
+			    l.port);
+			return -1;
+		}
+	if (ps->c->nlisten == SERVER_LISTEN_MAX) {
+		perr(ps, "%s: more than %d addresses", kw, SERVER_LISTEN_MAX);
+		return -1;
+	}
+	ps->c->listen[ps->c->nlisten++] = l;
 	return 0;
 }
 
@@ -337,7 +350,7 @@ static const struct kw keywords[] = {
 	{ "ca-dir",		1, 1, 0, kw_ca_dir },
 	{ "cert-lifetime",	1, 1, 0, kw_cert_lifetime },
 	{ "data-dir",		1, 1, 0, kw_data_dir },
-	{ "listen",		1, 3, 0, kw_listen },
+	{ "listen",		1, 3, 1, kw_listen },
 	{ "max-batch",		1, 1, 0, kw_max_batch },
 	{ "max-body",		1, 1, 0, kw_max_body },
 	{ "max-capture",	1, 1, 0, kw_max_capture },
@@ -466,8 +479,6 @@ void
 server_conf_init(struct server_conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->listen.af = AF_INET;
-	c->port = 8443;
 	c->threads = 4;
 	c->max_connections = 256;
 	c->timeout = 60;
@@ -530,6 +541,11 @@ server_conf_parse_mem(const char *name, const char *data, size_t len,
 		(void)set_str(&ps, &c->data_dir, "/var/lib/dias");
 	if (ps.errors == 0 && c->ca_dir == NULL)
 		(void)set_str(&ps, &c->ca_dir, "/etc/dias/ca");
+	if (c->nlisten == 0) {
+		c->listen[0].addr.af = AF_INET;	/* 0.0.0.0 */
+		c->listen[0].port = SERVER_PORT;
+		c->nlisten = 1;
+	}
 	return ps.errors;
 }
 
@@ -591,8 +607,10 @@ server_conf_print(const struct server_conf *c, FILE *f)
 	char a[ADDR_STRLEN];
 	size_t i;
 
-	addr_fmt(&c->listen, a, sizeof(a));
-	fprintf(f, "listen %s port %u\n", a, c->port);
+	for (i = 0; i < c->nlisten; i++) {
+		addr_fmt(&c->listen[i].addr, a, sizeof(a));
+		fprintf(f, "listen %s port %u\n", a, c->listen[i].port);
+	}
 	print_str(f, "store", c->store);
 	print_str(f, "data-dir", c->data_dir);
 	print_str(f, "ca-dir", c->ca_dir);

@@ -15,10 +15,18 @@
 
 #define SERVER_CONF_PATH	"/etc/dias/server.conf"
 #define SERVER_NAMES_MAX	16
+#define SERVER_LISTEN_MAX	16
+#define SERVER_PORT		8443
+
+struct server_listen {
+	struct addr	 addr;
+	uint16_t	 port;
+};
 
 struct server_conf {
-	struct addr	 listen;		/* default 0.0.0.0 */
-	uint16_t	 port;			/* default 8443 */
+	/* Default: one, 0.0.0.0 port 8443. */
+	struct server_listen listen[SERVER_LISTEN_MAX];
+	size_t		 nlisten;
 	char		*store;			/* URL */
 	char		*data_dir;		/* captures/<sensor>/ below */
 	char		*ca_dir;		/* ca.pem ca.key server.pem ... */

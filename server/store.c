@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "event.h"
 #include "store_impl.h"
 
 static const char *const table_names[ST_MAX] = {
@@ -72,6 +73,12 @@ int
 store_max_conns(const struct store *s)
 {
 	return s->ops->max_conns;
+}
+
+int
+store_one_writer(const struct store *s)
+{
+	return s->ops->one_writer;
 }
 
 int
@@ -249,6 +256,23 @@ store_query_connections(struct store *s, const struct store_conn_filter *f,
 }
 
 int
+store_import(struct store *s, int64_t sid, struct store_batch *b, size_t nb,
+    const char *name, const char *sha, uint64_t size, const char *path,
+    int64_t now)
+{
+	return s->ops->import(s, sid, b, nb, name, sha, size, path, now);
+}
+
+int
+store_explain_connections(struct store *s, const struct store_conn_filter *f,
+    char *out, size_t outlen)
+{
+	if (outlen == 0)
+		return -1;
+	return s->ops->explain_connections(s, f, out, outlen);
+}
+
+int
 store_export(struct store *s, const char *sensor, int64_t since,
     int (*cb)(void *, const char *, size_t), void *arg)
 {
@@ -305,4 +329,71 @@ store_now(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int
+cmp_conn(const void *a, const void *b, void *arg)
+{
+	const struct event *evs = arg;
+	const struct event *x = &evs[*(const size_t *)a];
+	const struct event *y = &evs[*(const size_t *)b];
+
+	if (x->u.connection.conn != y->u.connection.conn)
+		return x->u.connection.conn < y->u.connection.conn ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+#define MAX(a, b)	((a) > (b) ? (a) : (b))
+
+int
+store_fold_connections(const struct event *evs, size_t *idx, size_t n,
+    int (*cb)(void *, const struct store_conn *, int), void *arg)
+{
+	struct store_conn r;
+	size_t i, j;
+	int start;
+
+	qsort_r(idx, n, sizeof(*idx), cmp_conn, (void *)(uintptr_t)evs);
+	for (i = 0; i < n; i = j) {
+		const struct event *e = &evs[idx[i]];
+		const struct event_connection *c = &e->u.connection;
+
+		memset(&r, 0, sizeof(r));
+		r.conn = c->conn;
+		r.ts = e->ts;
+		r.proto = c->t.proto;
+		r.src = c->t.src;
+		r.dst = c->t.dst;
+		r.sport = c->t.sport;
+		r.dport = c->t.dport;
+		start = 0;
+		for (j = i; j < n && evs[idx[j]].u.connection.conn == c->conn;
+		    j++) {
+			const struct event *f = &evs[idx[j]];
+			const struct event_connection *fc = &f->u.connection;
+
+			if (f->ts < r.ts)
+				r.ts = f->ts;
+			if (fc->phase == EVENT_END)
+				r.end_ts = f->ts;
+			else
+				start = 1;
+			if (fc->template[0] != '\0')
+				strlcpy(r.template, fc->template,
+				    sizeof(r.template));
+			if (fc->service[0] != '\0')
+				strlcpy(r.service, fc->service,
+				    sizeof(r.service));
+			r.pkts_in = MAX(r.pkts_in, fc->pkts_in);
+			r.pkts_out = MAX(r.pkts_out, fc->pkts_out);
+			r.bytes_in = MAX(r.bytes_in, fc->bytes_in);
+			r.bytes_out = MAX(r.bytes_out, fc->bytes_out);
+			r.flags |= fc->flags;
+			if (fc->reason != 0)
+				r.reason = fc->reason;
+		}
+		if (cb(arg, &r, start) == -1)
+			return -1;
+	}
+	return 0;
 }

@@ -11,7 +11,10 @@
  *
  * A struct store is one database connection: it is not shared between
  * threads.  The server keeps a pool of them (store_max_conns() says how
- * many the backend wants: SQLite has one writer, so 1).
+ * many the backend wants).  SQLite has one writer at a time: with
+ * store_one_writer() true, the server funnels ingest through one
+ * connection at a time (group commit) and uses the others for reads,
+ * which WAL lets run beside the writer.
  *
  * Functions return 0 or -1; on -1 store_error() says why, and the
  * connection stays usable (a failed transaction is rolled back).
@@ -35,6 +38,7 @@ void		 store_close(struct store *);
 const char	*store_error(const struct store *);
 const char	*store_backend(const struct store *);	/* "sqlite", "pg" */
 int		 store_max_conns(const struct store *);
+int		 store_one_writer(const struct store *);
 /* Highest migration applied. */
 int		 store_schema_version(struct store *, int *version);
 /* Number of migrations built into this binary for the store's dialect. */
@@ -119,6 +123,16 @@ struct store_batch {
 };
 int	 store_ingest_group(struct store *, struct store_batch *, size_t nb);
 
+/*
+ * A whole imported file (diasctl import pcap): its batches and its
+ * captures row in one transaction, so a file is imported wholly and once,
+ * even if the import is interrupted: 0 stored, 1 a capture of that name
+ * exists already (nothing is stored), -1 error (nothing is stored).
+ */
+int	 store_import(struct store *, int64_t sensor_id, struct store_batch *,
+	    size_t nb, const char *name, const char *sha256_hex,
+	    uint64_t size, const char *path, int64_t now);
+
 /* A capture file received from a sensor; 0 new, 1 known with this sha256
  * (nothing changed), 2 known with another sha256 (refused). */
 int	 store_capture_add(struct store *, int64_t sensor_id,
@@ -131,9 +145,17 @@ int	 store_user_add(struct store *, const char *name, const char *org,
 int	 store_audit(struct store *, const char *actor, const char *action,
 	    const char *object, const char *detail, int64_t now);
 
-/* The console's main listing: newest first, keyset pagination on
- * (ts, id) — pass the last row's ts and id as before_ts/before_id
- * (0/0 for the first page). */
+/*
+ * The console's main listing (and `diasctl query connections`): newest
+ * first, keyset pagination on (ts, id) -- pass the last row's ts and id
+ * as before_ts/before_id (0/0 for the first page), so that a page costs
+ * its rows, not its depth:
+ *	WHERE dport = ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC
+ *	LIMIT 50
+ * With a dport the (dport, ts, id) index serves it, else with a sensor
+ * the (sensor_id, ts, id) one, else (ts, id); since and src filter the
+ * rows that index yields.
+ */
 struct store_conn_filter {
 	int64_t		 since;		/* µs; 0: any */
 	int		 has_src;
@@ -159,6 +181,11 @@ struct store_conn {
 int	 store_query_connections(struct store *,
 	    const struct store_conn_filter *,
 	    int (*cb)(void *, const struct store_conn *), void *);
+
+/* The backend's plan for that query with f (EXPLAIN), one step a line,
+ * for tests and operators: which index serves it. */
+int	 store_explain_connections(struct store *,
+	    const struct store_conn_filter *, char *out, size_t outlen);
 
 /* Every stored event line, by sensor then seq (the export). */
 int	 store_export(struct store *, const char *sensor, int64_t since,

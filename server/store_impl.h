@@ -21,6 +21,7 @@ extern const struct migration pg_migrations[];
 struct store_ops {
 	const char *name;
 	int	max_conns;
+	int	one_writer;
 	void	(*close)(struct store *);
 	int	(*schema_version)(struct store *, int *);
 	int	(*org_add)(struct store *, const char *, int64_t *);
@@ -41,6 +42,9 @@ struct store_ops {
 	int	(*sensor_heartbeat)(struct store *, int64_t, int64_t, uint64_t,
 		    uint64_t, const char *);
 	int	(*ingest)(struct store *, struct store_batch *, size_t);
+	int	(*import)(struct store *, int64_t, struct store_batch *,
+		    size_t, const char *, const char *, uint64_t,
+		    const char *, int64_t);
 	int	(*capture_add)(struct store *, int64_t, const char *,
 		    const char *, uint64_t, const char *, int64_t);
 	int	(*user_add)(struct store *, const char *, const char *,
@@ -50,6 +54,8 @@ struct store_ops {
 	int	(*query_connections)(struct store *,
 		    const struct store_conn_filter *,
 		    int (*)(void *, const struct store_conn *), void *);
+	int	(*explain_connections)(struct store *,
+		    const struct store_conn_filter *, char *, size_t);
 	int	(*export)(struct store *, const char *, int64_t,
 		    int (*)(void *, const char *, size_t), void *);
 	int	(*count)(struct store *, int, uint64_t *);
@@ -80,5 +86,20 @@ void	 store_addr16(const struct addr *, uint8_t out[16]);
 void	 store_addr_from16(const uint8_t in[16], struct addr *);
 
 int64_t	 store_now(void);
+
+/*
+ * Fold connection events into connection rows, as the backends' upserts
+ * would merge them one at a time, so that a batch writes each row once:
+ * evs[idx[0..n-1]] are connection events of one sensor, stored for the
+ * first time; idx is sorted in place by (conn, seq).  A row has the
+ * tuple of the conn's first event, the earliest ts, the last end's
+ * end_ts, the highest counters, the flags or'ed, and the last non-empty
+ * template, service and reason.  cb gets each row (id and sensor unset)
+ * and whether a start was among its events; -1 from cb stops the fold
+ * and is returned.
+ */
+int	 store_fold_connections(const struct event *evs, size_t *idx,
+	    size_t n, int (*cb)(void *, const struct store_conn *, int),
+	    void *arg);
 
 #endif

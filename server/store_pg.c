@@ -29,11 +29,12 @@ enum {
 	Q_SENSOR_ADD, Q_SENSOR_GET, Q_SENSOR_LIST, Q_SENSOR_RETOKEN,
 	Q_SENSOR_TAKE, Q_SENSOR_CERT, Q_SENSOR_REVOKE, Q_SENSOR_HEARTBEAT,
 	Q_SENSOR_SEEN,
-	Q_EVENTS_ADD, Q_CONNS_UPSERT, Q_PAYLOADS_ADD, Q_UPLOADS_ADD,
+	Q_EVENTS_ADD, Q_CONNKEYS_UPSERT, Q_CONNS_MOVE, Q_CONNS_UPSERT,
+	Q_PARTITIONS, Q_PAYLOADS_ADD, Q_UPLOADS_ADD,
 	Q_ALERTS_ADD,
 	Q_CAPTURE_GET, Q_CAPTURE_ADD,
 	Q_USER_ADD, Q_AUDIT,
-	Q_CONNS, Q_CONNS_DPORT,
+	Q_CONNS, Q_CONNS_DPORT, Q_CONNS_SENSOR,
 	Q_EXPORT,
 	Q_COUNT0,
 	Q_MAX = Q_COUNT0 + ST_MAX
@@ -49,11 +50,14 @@ enum {
 	"c.sport, host(c.dst), c.dport, c.template, c.service, c.pkts_in, " \
 	"c.pkts_out, c.bytes_in, c.bytes_out, c.flags, c.reason " \
 	"FROM connections c JOIN sensors s ON s.id = c.sensor_id "
+/* As in store_sqlite.c: every filter bound in every variant, the
+ * variants differ in the equality that leads the index. */
 #define CONN_WHERE \
-	"($1::bigint = 0 OR c.ts >= $1) " \
+	"c.ts >= $1 " \
 	"AND ($2::inet IS NULL OR c.src <<= $2) " \
-	"AND ($4::text IS NULL OR s.name = $4) " \
-	"AND ($5::bigint = 0 OR (c.ts, c.id) < ($5, $6::bigint)) " \
+	"AND ($4::text IS NULL OR c.sensor_id = " \
+	"(SELECT id FROM sensors WHERE name = $4)) " \
+	"AND (c.ts, c.id) < ($5, $6::bigint) " \
 	"ORDER BY c.ts DESC, c.id DESC LIMIT $7"
 
 static const char *const sql[Q_MAX] = {
@@ -78,20 +82,41 @@ static const char *const sql[Q_MAX] = {
 	    "backlog = $3, claimed = $4, counters = $5 WHERE id = $1",
 	[Q_SENSOR_SEEN] = "UPDATE sensors SET last_seen = $2, "
 	    "last_seq = GREATEST(last_seq, $3) WHERE id = $1",
-	[Q_EVENTS_ADD] = "INSERT INTO events (sensor_id, seq, ts, kind, line) "
-	    "SELECT $1, u.* FROM unnest($2::bigint[], $3::bigint[], "
-	    "$4::bigint[], $5::text[]) AS u "
-	    "ON CONFLICT DO NOTHING RETURNING seq",
+	/* The key first (event_keys, 002_partitions.sql): only events
+	 * whose key is new are stored, and their seqs returned. */
+	[Q_EVENTS_ADD] = "WITH u AS (SELECT DISTINCT ON (seq) * FROM "
+	    "unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) "
+	    "AS u (seq, ts, kind, line)), "
+	    "k AS (INSERT INTO event_keys (sensor_id, seq) SELECT $1, seq "
+	    "FROM u ON CONFLICT DO NOTHING RETURNING seq) "
+	    "INSERT INTO events (sensor_id, seq, ts, kind, line) "
+	    "SELECT $1, u.seq, u.ts, u.kind, u.line FROM u JOIN k USING (seq) "
+	    "RETURNING seq",
+	/* Where each connection's row is: its earliest ts.  xmax is set
+	 * on a key that existed (the upsert updated it). */
+	[Q_CONNKEYS_UPSERT] = "INSERT INTO connection_keys AS k (sensor_id, "
+	    "conn, ts) SELECT $1, u.* FROM unnest($2::bigint[], "
+	    "$3::bigint[]) AS u ON CONFLICT (sensor_id, conn) DO UPDATE SET "
+	    "ts = LEAST(k.ts, excluded.ts) RETURNING conn, ts, xmax <> 0",
+	/* A start after its end: the row moves to the start's ts. */
+	[Q_CONNS_MOVE] = "UPDATE connections c SET ts = u.ts FROM "
+	    "unnest($2::bigint[], $3::bigint[]) AS u (conn, ts) "
+	    "WHERE c.sensor_id = $1 AND c.conn = u.conn AND c.ts > u.ts",
 	[Q_CONNS_UPSERT] = "INSERT INTO connections AS c (sensor_id, conn, "
 	    "ts, end_ts, proto, src, sport, dst, dport, template, service, "
 	    "pkts_in, pkts_out, bytes_in, bytes_out, flags, reason) "
-	    "SELECT $1, u.* FROM unnest($2::bigint[], $3::bigint[], "
+	    "SELECT $1, u.conn, k.ts, u.end_ts, u.proto, u.src, u.sport, "
+	    "u.dst, u.dport, u.template, u.service, u.pkts_in, u.pkts_out, "
+	    "u.bytes_in, u.bytes_out, u.flags, u.reason "
+	    "FROM unnest($2::bigint[], $3::bigint[], "
 	    "$4::bigint[], $5::bigint[], $6::inet[], $7::bigint[], "
 	    "$8::inet[], $9::bigint[], $10::text[], $11::text[], "
 	    "$12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], "
-	    "$16::bigint[], $17::bigint[]) AS u "
-	    "ON CONFLICT (sensor_id, conn) DO UPDATE SET "
-	    "ts = LEAST(c.ts, excluded.ts), "
+	    "$16::bigint[], $17::bigint[]) AS u (conn, ts, end_ts, proto, "
+	    "src, sport, dst, dport, template, service, pkts_in, pkts_out, "
+	    "bytes_in, bytes_out, flags, reason) "
+	    "JOIN connection_keys k ON k.sensor_id = $1 AND k.conn = u.conn "
+	    "ON CONFLICT (sensor_id, conn, ts) DO UPDATE SET "
 	    "end_ts = CASE WHEN excluded.end_ts <> 0 THEN excluded.end_ts "
 	    "ELSE c.end_ts END, "
 	    "template = CASE WHEN excluded.template <> '' "
@@ -105,6 +130,7 @@ static const char *const sql[Q_MAX] = {
 	    "flags = c.flags | excluded.flags, "
 	    "reason = CASE WHEN excluded.reason <> 0 THEN excluded.reason "
 	    "ELSE c.reason END",
+	[Q_PARTITIONS] = "SELECT dias_partitions_ensure($1::bigint, $2::int)",
 	[Q_PAYLOADS_ADD] = "INSERT INTO payloads (sensor_id, seq, conn, ts, "
 	    "dir, off, data) SELECT $1, u.* FROM unnest($2::bigint[], "
 	    "$3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], "
@@ -131,6 +157,9 @@ static const char *const sql[Q_MAX] = {
 	    "detail) VALUES ($1, $2, $3, $4, $5)",
 	[Q_CONNS] = CONN_COLS "WHERE ($3::bigint IS NULL) AND " CONN_WHERE,
 	[Q_CONNS_DPORT] = CONN_COLS "WHERE c.dport = $3 AND " CONN_WHERE,
+	[Q_CONNS_SENSOR] = CONN_COLS "WHERE ($3::bigint IS NULL) AND "
+	    "c.sensor_id = (SELECT id FROM sensors WHERE name = $4) AND "
+	    CONN_WHERE,
 	[Q_EXPORT] = "SELECT e.line FROM events e JOIN sensors s "
 	    "ON s.id = e.sensor_id WHERE ($1::text IS NULL OR s.name = $1) "
 	    "AND e.ts >= $2 ORDER BY s.name, e.seq",
@@ -149,7 +178,11 @@ static const char *const sql[Q_MAX] = {
 struct pg_store {
 	struct store	 base;
 	PGconn		*conn;
+	int64_t		 part_day;	/* partitions made ahead from here */
 };
+
+#define DAY_US		INT64_C(86400000000)
+#define PART_AHEAD	4	/* today and the next three days */
 
 /* Text parameters for one statement. */
 #define PARAMS_MAX	20
@@ -693,87 +726,139 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Connection events sorted by (conn, seq), so each conn folds into one
- * row: an upsert may touch a row only once per statement. */
-static int
-cmp_conn(const void *a, const void *b, void *arg)
-{
-	const struct event *evs = arg;
-	const struct event *x = &evs[*(const size_t *)a];
-	const struct event *y = &evs[*(const size_t *)b];
+/* A batch's folded connection rows as arrays, one per column, for one
+ * unnest() upsert (which may touch a row only once per statement: the
+ * fold makes it so), and their (conn, ts) in conn order. */
+struct conn_rows {
+	struct arr	 c[16];
+	int64_t		*conn, *ts;
+	size_t		 n;
+};
 
-	if (x->u.connection.conn != y->u.connection.conn)
-		return x->u.connection.conn < y->u.connection.conn ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+static int
+conn_append(void *arg, const struct store_conn *m, int start)
+{
+	struct conn_rows *cr = arg;
+	struct arr *c = cr->c;
+	int bad = 0;
+
+	(void)start;
+	cr->conn[cr->n] = (int64_t)m->conn;
+	cr->ts[cr->n++] = m->ts;
+	bad |= arr_i64(&c[0], (int64_t)m->conn);
+	bad |= arr_i64(&c[1], m->ts);
+	bad |= arr_i64(&c[2], m->end_ts);
+	bad |= arr_i64(&c[3], m->proto);
+	bad |= arr_addr(&c[4], &m->src);
+	bad |= arr_i64(&c[5], m->sport);
+	bad |= arr_addr(&c[6], &m->dst);
+	bad |= arr_i64(&c[7], m->dport);
+	bad |= arr_str(&c[8], m->template, strlen(m->template));
+	bad |= arr_str(&c[9], m->service, strlen(m->service));
+	bad |= arr_i64(&c[10], (int64_t)m->pkts_in);
+	bad |= arr_i64(&c[11], (int64_t)m->pkts_out);
+	bad |= arr_i64(&c[12], (int64_t)m->bytes_in);
+	bad |= arr_i64(&c[13], (int64_t)m->bytes_out);
+	bad |= arr_i64(&c[14], m->flags);
+	bad |= arr_i64(&c[15], m->reason);
+	return bad ? -1 : 0;
 }
 
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Three steps (002_partitions.sql): the keys say where each row is (its
+ * earliest ts), rows whose ts went down move there, then the rows are
+ * upserted at their keys' ts.
+ */
 static int
 ingest_connections(struct pg_store *ps, int64_t sid, const struct event *evs,
     size_t *idx, size_t n)
 {
-	struct arr c[16];
-	size_t i, j;
-	int k, rc = -1;
+	struct conn_rows cr;
+	struct arr mv[2];
+	struct params p = { .n = 0 };
+	PGresult *r = NULL;
+	const char *v[16];
+	const int64_t *hit;
+	int64_t conn, ts;
+	int k, i, rc = -1;
 
 	if (n == 0)
 		return 0;
-	qsort_r(idx, n, sizeof(*idx), cmp_conn, (void *)(uintptr_t)evs);
+	memset(&cr, 0, sizeof(cr));
 	for (k = 0; k < 16; k++)
-		arr_init(&c[k]);
-	for (i = 0; i < n; i = j) {
-		const struct event *e = &evs[idx[i]];
-		const struct event_connection *cc = &e->u.connection;
-		struct event_connection m = *cc;
-		int64_t ts = e->ts, end_ts = 0;
-		int bad = 0;
-
-		for (j = i; j < n && evs[idx[j]].u.connection.conn == cc->conn;
-		    j++) {
-			const struct event *f = &evs[idx[j]];
-			const struct event_connection *fc = &f->u.connection;
-
-			if (f->ts < ts)
-				ts = f->ts;
-			if (fc->phase == EVENT_END) {
-				end_ts = f->ts;
-				m.pkts_in = fc->pkts_in;
-				m.pkts_out = fc->pkts_out;
-				m.bytes_in = fc->bytes_in;
-				m.bytes_out = fc->bytes_out;
-				m.reason = fc->reason;
-			}
-			m.flags |= fc->flags;
-			if (fc->template[0] != '\0')
-				memcpy(m.template, fc->template,
-				    sizeof(m.template));
-			if (fc->service[0] != '\0')
-				memcpy(m.service, fc->service,
-				    sizeof(m.service));
-		}
-		bad |= arr_i64(&c[0], (int64_t)m.conn);
-		bad |= arr_i64(&c[1], ts);
-		bad |= arr_i64(&c[2], end_ts);
-		bad |= arr_i64(&c[3], m.t.proto);
-		bad |= arr_addr(&c[4], &m.t.src);
-		bad |= arr_i64(&c[5], m.t.sport);
-		bad |= arr_addr(&c[6], &m.t.dst);
-		bad |= arr_i64(&c[7], m.t.dport);
-		bad |= arr_str(&c[8], m.template, strlen(m.template));
-		bad |= arr_str(&c[9], m.service, strlen(m.service));
-		bad |= arr_i64(&c[10], (int64_t)m.pkts_in);
-		bad |= arr_i64(&c[11], (int64_t)m.pkts_out);
-		bad |= arr_i64(&c[12], (int64_t)m.bytes_in);
-		bad |= arr_i64(&c[13], (int64_t)m.bytes_out);
-		bad |= arr_i64(&c[14], m.flags);
-		bad |= arr_i64(&c[15], m.reason);
-		if (bad) {
-			store_seterr(&ps->base, "connections: batch too large");
-			goto done;
-		}
+		arr_init(&cr.c[k]);
+	for (k = 0; k < 2; k++)
+		arr_init(&mv[k]);
+	cr.conn = calloc(n, sizeof(*cr.conn));
+	cr.ts = calloc(n, sizeof(*cr.ts));
+	if (cr.conn == NULL || cr.ts == NULL) {
+		store_seterr(&ps->base, "out of memory");
+		goto done;
 	}
-	rc = exec_arrays(ps, Q_CONNS_UPSERT, sid, c, 16, "store connections");
+	if (store_fold_connections(evs, idx, n, conn_append, &cr) == -1)
+		goto big;
+	for (k = 0; k < 16; k++)
+		if ((v[k] = arr_end(&cr.c[k])) == NULL)
+			goto big;
+	p_i64(&p, sid);
+	p_str(&p, v[0]);
+	p_str(&p, v[1]);
+	if ((r = exec(ps, Q_CONNKEYS_UPSERT, &p, "store connection keys")) ==
+	    NULL)
+		goto done;
+	for (i = 0; i < PQntuples(r); i++) {
+		if (strcmp(PQgetvalue(r, i, 2), "t") != 0)
+			continue;	/* a new connection */
+		conn = get_i64(r, i, 0);
+		ts = get_i64(r, i, 1);
+		hit = bsearch(&conn, cr.conn, cr.n, sizeof(*cr.conn),
+		    cmp_i64);
+		if (hit != NULL && cr.ts[hit - cr.conn] == ts &&
+		    (arr_i64(&mv[0], conn) || arr_i64(&mv[1], ts)))
+			goto big;
+	}
+	PQclear(r);
+	r = NULL;
+	if (mv[0].n > 0) {
+		p.n = 0;
+		p_i64(&p, sid);
+		if ((v[0] = arr_end(&mv[0])) == NULL ||
+		    (v[1] = arr_end(&mv[1])) == NULL)
+			goto big;
+		p_str(&p, v[0]);
+		p_str(&p, v[1]);
+		if ((r = exec(ps, Q_CONNS_MOVE, &p, "move connections")) ==
+		    NULL)
+			goto done;
+		PQclear(r);
+		r = NULL;
+		v[0] = buf_cstr(&cr.c[0].b);
+		v[1] = buf_cstr(&cr.c[1].b);
+	}
+	p.n = 0;
+	p_i64(&p, sid);
+	for (k = 0; k < 16; k++)
+		p_str(&p, v[k]);
+	if ((r = exec(ps, Q_CONNS_UPSERT, &p, "store connections")) == NULL)
+		goto done;
+	rc = 0;
+	goto done;
+big:
+	store_seterr(&ps->base, "connections: batch too large");
 done:
-	arr_free(c, 16);
+	PQclear(r);
+	free(cr.conn);
+	free(cr.ts);
+	arr_free(cr.c, 16);
+	arr_free(mv, 2);
 	return rc;
 }
 
@@ -979,12 +1064,36 @@ done:
 	return rc;
 }
 
+/*
+ * The day partitions of today and the days ahead (002_partitions.sql),
+ * made when the day changes; outside the ingest transaction, since
+ * making a partition locks its parent table.  A failure is not fatal:
+ * rows land in the default partition, and the next batch tries again.
+ */
+static void
+partitions(struct pg_store *ps)
+{
+	struct params p = { .n = 0 };
+	PGresult *r;
+	int64_t day = store_now() / DAY_US;
+
+	if (day == ps->part_day)
+		return;
+	p_i64(&p, day);
+	p_i64(&p, PART_AHEAD);
+	if ((r = exec(ps, Q_PARTITIONS, &p, "partitions")) != NULL) {
+		ps->part_day = day;
+		PQclear(r);
+	}
+}
+
 static int
 pg_ingest(struct store *s, struct store_batch *b, size_t nb)
 {
 	struct pg_store *ps = P(s);
 	size_t i;
 
+	partitions(ps);
 	if (simple(ps, "BEGIN") == -1)
 		return -1;
 	for (i = 0; i < nb; i++)
@@ -1033,6 +1142,37 @@ pg_capture_add(struct store *s, int64_t sid, const char *name,
 }
 
 static int
+pg_import(struct store *s, int64_t sid, struct store_batch *b, size_t nb,
+    const char *name, const char *sha, uint64_t size, const char *path,
+    int64_t now)
+{
+	struct pg_store *ps = P(s);
+	size_t i;
+	int rc;
+
+	partitions(ps);
+	if (simple(ps, "BEGIN") == -1)
+		return -1;
+	if ((rc = pg_capture_add(s, sid, name, sha, size, path, now)) != 0)
+		goto out;
+	for (i = 0; i < nb; i++)
+		if (ingest_batch(ps, &b[i]) == -1) {
+			rc = -1;
+			goto out;
+		}
+	if (simple(ps, "COMMIT") == -1) {
+		rc = -1;
+		goto out;
+	}
+	return 0;
+out:
+	rollback(ps);
+	for (i = 0; i < nb; i++)
+		b[i].stored = 0;
+	return rc == -1 ? -1 : 1;
+}
+
+static int
 pg_user_add(struct store *s, const char *name, const char *org,
     const char *role, const char *pwhash)
 {
@@ -1074,6 +1214,38 @@ get_addr(const PGresult *r, int i, int col, struct addr *a)
 }
 
 static int
+conn_which(const struct store_conn_filter *f)
+{
+	if (f->dport >= 0)
+		return Q_CONNS_DPORT;
+	if (f->sensor != NULL)
+		return Q_CONNS_SENSOR;
+	return Q_CONNS;
+}
+
+static void
+conn_params(struct params *p, const struct store_conn_filter *f,
+    char *cidr, size_t cidrlen)
+{
+	p_i64(p, f->since);
+	if (f->has_src && cidr_fmt(&f->src, cidr, cidrlen) == 0)
+		p_str(p, cidr);
+	else
+		p_str(p, NULL);
+	if (f->dport >= 0)
+		p_i64(p, f->dport);
+	else
+		p_str(p, NULL);
+	p_str(p, f->sensor);
+	p_i64(p, f->before_ts ? f->before_ts : INT64_MAX);
+	p_i64(p, f->before_ts ? f->before_id : INT64_MAX);
+	if (f->limit)
+		p_i64(p, (int64_t)f->limit);
+	else
+		p_str(p, NULL);	/* LIMIT NULL: all */
+}
+
+static int
 pg_query_connections(struct store *s, const struct store_conn_filter *f,
     int (*cb)(void *, const struct store_conn *), void *arg)
 {
@@ -1083,24 +1255,8 @@ pg_query_connections(struct store *s, const struct store_conn_filter *f,
 	PGresult *r;
 	int i;
 
-	p_i64(&p, f->since);
-	if (f->has_src && cidr_fmt(&f->src, cidr, sizeof(cidr)) == 0)
-		p_str(&p, cidr);
-	else
-		p_str(&p, NULL);
-	if (f->dport >= 0)
-		p_i64(&p, f->dport);
-	else
-		p_str(&p, NULL);
-	p_str(&p, f->sensor);
-	p_i64(&p, f->before_ts);
-	p_i64(&p, f->before_id);
-	if (f->limit)
-		p_i64(&p, (int64_t)f->limit);
-	else
-		p_str(&p, NULL);	/* LIMIT NULL: all */
-	if ((r = exec(P(s), f->dport >= 0 ? Q_CONNS_DPORT : Q_CONNS, &p,
-	    "query connections")) == NULL)
+	conn_params(&p, f, cidr, sizeof(cidr));
+	if ((r = exec(P(s), conn_which(f), &p, "query connections")) == NULL)
 		return -1;
 	for (i = 0; i < PQntuples(r); i++) {
 		memset(&c, 0, sizeof(c));
@@ -1125,6 +1281,35 @@ pg_query_connections(struct store *s, const struct store_conn_filter *f,
 		if (cb(arg, &c) == -1)
 			break;
 	}
+	PQclear(r);
+	return 0;
+}
+
+/* EXPLAIN of the listing's statement for f with the same parameters;
+ * the statement text is the prepared one, not built from f. */
+static int
+pg_explain_connections(struct store *s, const struct store_conn_filter *f,
+    char *out, size_t outlen)
+{
+	struct pg_store *ps = P(s);
+	struct params p = { .n = 0 };
+	char cidr[CIDR_STRLEN], q[4096];
+	size_t n = 0;
+	PGresult *r;
+	int i;
+
+	conn_params(&p, f, cidr, sizeof(cidr));
+	snprintf(q, sizeof(q), "EXPLAIN %s", sql[conn_which(f)]);
+	r = PQexecParams(ps->conn, q, p.n, NULL, p.v, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		store_seterr(s, "explain: %s", PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	out[0] = '\0';
+	for (i = 0; i < PQntuples(r) && n < outlen; i++)
+		n += (size_t)snprintf(out + n, outlen - n, "%s\n",
+		    PQgetvalue(r, i, 0));
 	PQclear(r);
 	return 0;
 }
@@ -1191,10 +1376,12 @@ static const struct store_ops pg_ops = {
 	.sensor_revoke = pg_sensor_revoke,
 	.sensor_heartbeat = pg_sensor_heartbeat,
 	.ingest = pg_ingest,
+	.import = pg_import,
 	.capture_add = pg_capture_add,
 	.user_add = pg_user_add,
 	.audit = pg_audit,
 	.query_connections = pg_query_connections,
+	.explain_connections = pg_explain_connections,
 	.export = pg_export,
 	.count = pg_count,
 };
@@ -1252,6 +1439,7 @@ store_pg_open(const char *conninfo, char *err, size_t errlen)
 	}
 	if (prepare_all(ps, err, errlen) == -1)
 		goto fail;
+	partitions(ps);
 	return &ps->base;
 fail:
 	/* Trim libpq's trailing newline. */

@@ -1,11 +1,18 @@
 /*
  * SQLite backend: one connection, WAL, synchronous=FULL so that an
  * acknowledged batch survives a crash of the machine, not just of the
- * process.  Every statement is prepared once at open.
+ * process: every commit appends its pages to the WAL and fsyncs it
+ * before COMMIT returns.  Every statement is prepared once at open.
+ *
+ * A connection that ingests hands checkpointing (copying WAL pages back
+ * into the database file, and that file's fsync) to a thread of its own
+ * with its own connection, so the writer only ever appends to the WAL.
  */
 #include <sys/types.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +31,7 @@ enum {
 	Q_EVENT_ADD, Q_CONN_UPSERT, Q_CONN_UPSERT_TS, Q_PAYLOAD_ADD, Q_UPLOAD_ADD, Q_ALERT_ADD,
 	Q_CAPTURE_GET, Q_CAPTURE_ADD,
 	Q_USER_ADD, Q_AUDIT,
-	Q_CONNS, Q_CONNS_DPORT,
+	Q_CONNS, Q_CONNS_DPORT, Q_CONNS_SENSOR,
 	Q_EXPORT,
 	Q_COUNT0,
 	Q_MAX = Q_COUNT0 + ST_MAX
@@ -40,11 +47,20 @@ enum {
 	"c.sport, c.dst, c.dport, c.template, c.service, c.pkts_in, " \
 	"c.pkts_out, c.bytes_in, c.bytes_out, c.flags, c.reason " \
 	"FROM connections c JOIN sensors s ON s.id = c.sensor_id "
+/*
+ * The console's listing, newest first, keyset-paginated on (ts, id).
+ * Each filter is bound in every statement (NULL/0: any); the variants
+ * differ in which equality leads, so that an index (dport, ts, id) or
+ * (sensor_id, ts, id) serves both the filter and the order and the
+ * (ts, id) < (?6, ?7) bound is a range on it: a page costs its 50 rows
+ * however deep it is.
+ */
 #define CONN_WHERE \
-	"(?1 = 0 OR c.ts >= ?1) " \
+	"c.ts >= ?1 " \
 	"AND (?2 IS NULL OR c.src BETWEEN ?2 AND ?3) " \
-	"AND (?5 IS NULL OR s.name = ?5) " \
-	"AND (?6 = 0 OR (c.ts, c.id) < (?6, ?7)) " \
+	"AND (?5 IS NULL OR c.sensor_id = " \
+	"(SELECT id FROM sensors WHERE name = ?5)) " \
+	"AND (c.ts, c.id) < (?6, ?7) " \
 	"ORDER BY c.ts DESC, c.id DESC LIMIT ?8"
 
 #define CONN_UPSERT \
@@ -121,6 +137,8 @@ static const char *const sql[Q_MAX] = {
 	    "detail) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[Q_CONNS] = CONN_COLS "WHERE " CONN_WHERE,
 	[Q_CONNS_DPORT] = CONN_COLS "WHERE c.dport = ?4 AND " CONN_WHERE,
+	[Q_CONNS_SENSOR] = CONN_COLS "WHERE c.sensor_id = "
+	    "(SELECT id FROM sensors WHERE name = ?5) AND " CONN_WHERE,
 	[Q_EXPORT] = "SELECT e.line FROM events e JOIN sensors s "
 	    "ON s.id = e.sensor_id WHERE (?1 IS NULL OR s.name = ?1) "
 	    "AND e.ts >= ?2 ORDER BY s.name, e.seq",
@@ -136,10 +154,41 @@ static const char *const sql[Q_MAX] = {
 	[Q_COUNT0 + ST_AUDIT_LOG] = "SELECT count(*) FROM audit_log",
 };
 
-struct sqlite_store {
-	struct store	 base;
+/*
+ * WAL pages written since the last checkpoint at which the checkpointer
+ * is woken, and WAL size at which the writer stops to finish the
+ * checkpoint itself and restart the WAL from its beginning.  The thread
+ * alone never gets the WAL restarted: that happens only when a write
+ * transaction begins after a complete checkpoint, and under load the
+ * next one always begins first.  So the thread copies most pages, and
+ * the writer, every CKPT_RESTART pages, copies the rest and waits for
+ * readers (a bound on the WAL file and on recovery time after a crash).
+ * Checkpointing seldom matters: a page written by many commits (an index
+ * leaf) is copied to the database once per checkpoint, not per commit.
+ */
+#define CKPT_WAKE	8192
+#define CKPT_RESTART	32768
+
+struct checkpointer {
+	struct checkpointer *next;
+	char		*path;
+	int		 refs;		/* under ckpt_mu */
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
 	sqlite3		*db;
-	sqlite3_stmt	*q[Q_MAX];
+	int		 frames;	/* WAL pages at the last commit */
+	int		 done;		/* of which checkpointed */
+	int		 stop;
+};
+
+struct sqlite_store {
+	struct store		 base;
+	sqlite3			*db;
+	sqlite3_stmt		*q[Q_MAX];
+	char			*path;
+	struct checkpointer	*ckpt;	/* NULL until the first ingest */
+	int64_t			 sid;	/* the batch being folded */
 };
 
 static struct sqlite_store *
@@ -241,15 +290,159 @@ col_str(sqlite3_stmt *st, int i, char *dst, size_t len)
 	strlcpy(dst, p != NULL ? (const char *)p : "", len);
 }
 
+static void *
+ckpt_main(void *arg)
+{
+	struct checkpointer *ck = arg;
+	struct timespec ts;
+	int copied;
+
+	(void)pthread_setname_np(pthread_self(), "checkpointer");
+	pthread_mutex_lock(&ck->mu);
+	while (!ck->stop) {
+		if (ck->frames - ck->done < CKPT_WAKE) {
+			/* Idle, or trickling: checkpoint once a second. */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec++;
+			if (pthread_cond_timedwait(&ck->cv, &ck->mu, &ts) == 0 &&
+			    ck->frames - ck->done < CKPT_WAKE)
+				continue;
+			if (ck->stop)
+				break;
+			if (ck->frames <= ck->done)
+				continue;
+		}
+		pthread_mutex_unlock(&ck->mu);
+		/* PASSIVE never blocks the writer; what it cannot copy
+		 * now (frames newer than a reader's snapshot) waits for
+		 * the next round. */
+		copied = 0;
+		(void)sqlite3_wal_checkpoint_v2(ck->db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, &copied);
+		pthread_mutex_lock(&ck->mu);
+		if (copied > ck->done)
+			ck->done = copied;
+	}
+	pthread_mutex_unlock(&ck->mu);
+	return NULL;
+}
+
+/* Called by SQLite after each commit of the writer, outside its locks. */
+static int
+ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct checkpointer *ck = arg;
+
+	if (frames >= CKPT_RESTART)
+		(void)sqlite3_wal_checkpoint_v2(db, name,
+		    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	pthread_mutex_lock(&ck->mu);
+	if (frames < ck->frames)
+		ck->done = 0;		/* the WAL started over */
+	ck->frames = frames;
+	if (frames - ck->done >= CKPT_WAKE)
+		pthread_cond_signal(&ck->cv);
+	pthread_mutex_unlock(&ck->mu);
+	return SQLITE_OK;
+}
+
+/*
+ * Checkpointers are per database file and shared by the connections of
+ * this process that ingest into it (the server's pool): one thread, one
+ * connection, however many writers take turns.
+ */
+static pthread_mutex_t ckpt_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct checkpointer *ckpt_list;
+
+/* Take checkpoints off this connection.  On failure the connection keeps
+ * SQLite's own automatic checkpoints, which is slower but correct. */
+static void
+ckpt_start(struct sqlite_store *ss)
+{
+	struct checkpointer *ck;
+
+	pthread_mutex_lock(&ckpt_mu);
+	for (ck = ckpt_list; ck != NULL; ck = ck->next)
+		if (strcmp(ck->path, ss->path) == 0)
+			break;
+	if (ck == NULL) {
+		if ((ck = calloc(1, sizeof(*ck))) == NULL ||
+		    (ck->path = strdup(ss->path)) == NULL)
+			goto fail;
+		if (sqlite3_open_v2(ss->path, &ck->db, SQLITE_OPEN_READWRITE |
+		    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_busy_timeout(ck->db, 10000);
+		/* Until it reads something, a connection does not know
+		 * that the file is in WAL mode, and checkpoints nothing. */
+		if (sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_schema",
+		    NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+		pthread_mutex_init(&ck->mu, NULL);
+		pthread_cond_init(&ck->cv, NULL);
+		if (pthread_create(&ck->thread, NULL, ckpt_main, ck) != 0) {
+			pthread_mutex_destroy(&ck->mu);
+			pthread_cond_destroy(&ck->cv);
+			goto fail;
+		}
+		ck->next = ckpt_list;
+		ckpt_list = ck;
+	}
+	ck->refs++;
+	sqlite3_wal_hook(ss->db, ckpt_hook, ck);
+	ss->ckpt = ck;
+	pthread_mutex_unlock(&ckpt_mu);
+	return;
+fail:
+	if (ck != NULL) {
+		sqlite3_close(ck->db);
+		free(ck->path);
+	}
+	free(ck);
+	pthread_mutex_unlock(&ckpt_mu);
+}
+
+static void
+ckpt_stop(struct sqlite_store *ss)
+{
+	struct checkpointer *ck = ss->ckpt, **pp;
+
+	if (ck == NULL)
+		return;
+	sqlite3_wal_autocheckpoint(ss->db, 1000);
+	ss->ckpt = NULL;
+	pthread_mutex_lock(&ckpt_mu);
+	if (--ck->refs > 0) {
+		pthread_mutex_unlock(&ckpt_mu);
+		return;
+	}
+	for (pp = &ckpt_list; *pp != ck; pp = &(*pp)->next)
+		;
+	*pp = ck->next;
+	pthread_mutex_unlock(&ckpt_mu);
+	pthread_mutex_lock(&ck->mu);
+	ck->stop = 1;
+	pthread_cond_signal(&ck->cv);
+	pthread_mutex_unlock(&ck->mu);
+	pthread_join(ck->thread, NULL);
+	pthread_mutex_destroy(&ck->mu);
+	pthread_cond_destroy(&ck->cv);
+	sqlite3_close(ck->db);
+	free(ck->path);
+	free(ck);
+}
+
 static void
 sqlite_close(struct store *s)
 {
 	struct sqlite_store *ss = S(s);
 	int i;
 
+	ckpt_stop(ss);
 	for (i = 0; i < Q_MAX; i++)
 		sqlite3_finalize(ss->q[i]);
 	sqlite3_close(ss->db);
+	free(ss->path);
 	free(ss);
 }
 
@@ -538,7 +731,36 @@ sqlite_sensor_heartbeat(struct store *s, int64_t id, int64_t now,
 	return run(ss, st, "heartbeat");
 }
 
-/* The kind's own table, for an event stored for the first time. */
+/* One folded connection row (store_fold_connections): an upsert that
+ * writes ts only when a start was among its events. */
+static int
+conn_upsert(void *arg, const struct store_conn *r, int start)
+{
+	struct sqlite_store *ss = arg;
+	sqlite3_stmt *st = Q(ss, start ? Q_CONN_UPSERT_TS : Q_CONN_UPSERT);
+
+	sqlite3_bind_int64(st, 1, ss->sid);
+	sqlite3_bind_int64(st, 2, (int64_t)r->conn);
+	sqlite3_bind_int64(st, 3, r->ts);
+	sqlite3_bind_int64(st, 4, r->end_ts);
+	sqlite3_bind_int(st, 5, r->proto);
+	bind_addr(st, 6, &r->src);
+	sqlite3_bind_int(st, 7, r->sport);
+	bind_addr(st, 8, &r->dst);
+	sqlite3_bind_int(st, 9, r->dport);
+	bind_text(st, 10, r->template);
+	bind_text(st, 11, r->service);
+	sqlite3_bind_int64(st, 12, (int64_t)r->pkts_in);
+	sqlite3_bind_int64(st, 13, (int64_t)r->pkts_out);
+	sqlite3_bind_int64(st, 14, (int64_t)r->bytes_in);
+	sqlite3_bind_int64(st, 15, (int64_t)r->bytes_out);
+	sqlite3_bind_int(st, 16, r->flags);
+	sqlite3_bind_int(st, 17, r->reason);
+	return run(ss, st, "store connection");
+}
+
+/* The kind's own table, for an event stored for the first time
+ * (connections are folded per batch by ingest_batch). */
 static int
 ingest_derived(struct sqlite_store *ss, int64_t sid, const struct event *e)
 {
@@ -547,30 +769,6 @@ ingest_derived(struct sqlite_store *ss, int64_t sid, const struct event *e)
 	int i;
 
 	switch (e->kind) {
-	case EVENT_CONNECTION: {
-		const struct event_connection *c = &e->u.connection;
-		int end = c->phase == EVENT_END;
-
-		st = Q(ss, end ? Q_CONN_UPSERT : Q_CONN_UPSERT_TS);
-		sqlite3_bind_int64(st, 1, sid);
-		sqlite3_bind_int64(st, 2, (int64_t)c->conn);
-		sqlite3_bind_int64(st, 3, e->ts);
-		sqlite3_bind_int64(st, 4, end ? e->ts : 0);
-		sqlite3_bind_int(st, 5, c->t.proto);
-		bind_addr(st, 6, &c->t.src);
-		sqlite3_bind_int(st, 7, c->t.sport);
-		bind_addr(st, 8, &c->t.dst);
-		sqlite3_bind_int(st, 9, c->t.dport);
-		bind_text(st, 10, c->template);
-		bind_text(st, 11, c->service);
-		sqlite3_bind_int64(st, 12, (int64_t)c->pkts_in);
-		sqlite3_bind_int64(st, 13, (int64_t)c->pkts_out);
-		sqlite3_bind_int64(st, 14, (int64_t)c->bytes_in);
-		sqlite3_bind_int64(st, 15, (int64_t)c->bytes_out);
-		sqlite3_bind_int(st, 16, c->flags);
-		sqlite3_bind_int(st, 17, c->reason);
-		return run(ss, st, "store connection");
-	}
 	case EVENT_PAYLOAD: {
 		const struct event_payload *p = &e->u.payload;
 
@@ -633,8 +831,14 @@ ingest_batch(struct sqlite_store *ss, struct store_batch *b)
 {
 	sqlite3_stmt *st;
 	uint64_t maxseq = 0;
-	size_t i;
+	size_t i, *conns, nconns = 0;
+	int rc = -1;
 
+	/* The batch's new connection events, folded into rows after. */
+	if ((conns = calloc(b->n ? b->n : 1, sizeof(*conns))) == NULL) {
+		store_seterr(&ss->base, "out of memory");
+		return -1;
+	}
 	for (i = 0; i < b->n; i++) {
 		const struct event *e = &b->evs[i];
 
@@ -646,20 +850,29 @@ ingest_batch(struct sqlite_store *ss, struct store_batch *b)
 		sqlite3_bind_text(st, 5, b->lines[i], (int)b->lens[i],
 		    SQLITE_STATIC);
 		if (run(ss, st, "store event") == -1)
-			return -1;
+			goto done;
 		if (e->seq > maxseq)
 			maxseq = e->seq;
 		if (sqlite3_changes(ss->db) == 0)
 			continue;	/* a replay */
 		b->stored++;
-		if (ingest_derived(ss, b->sensor_id, e) == -1)
-			return -1;
+		if (e->kind == EVENT_CONNECTION)
+			conns[nconns++] = i;
+		else if (ingest_derived(ss, b->sensor_id, e) == -1)
+			goto done;
 	}
+	ss->sid = b->sensor_id;
+	if (store_fold_connections(b->evs, conns, nconns, conn_upsert, ss) ==
+	    -1)
+		goto done;
 	st = Q(ss, Q_SENSOR_SEEN);
 	sqlite3_bind_int64(st, 1, b->sensor_id);
 	sqlite3_bind_int64(st, 2, store_now());
 	sqlite3_bind_int64(st, 3, (int64_t)maxseq);
-	return run(ss, st, "sensor last seq");
+	rc = run(ss, st, "sensor last seq");
+done:
+	free(conns);
+	return rc;
 }
 
 static int
@@ -668,6 +881,8 @@ sqlite_ingest(struct store *s, struct store_batch *b, size_t nb)
 	struct sqlite_store *ss = S(s);
 	size_t i;
 
+	if (ss->ckpt == NULL)
+		ckpt_start(ss);
 	if (begin(ss) == -1)
 		return -1;
 	for (i = 0; i < nb; i++)
@@ -713,6 +928,36 @@ sqlite_capture_add(struct store *s, int64_t sid, const char *name,
 }
 
 static int
+sqlite_import(struct store *s, int64_t sid, struct store_batch *b, size_t nb,
+    const char *name, const char *sha, uint64_t size, const char *path,
+    int64_t now)
+{
+	struct sqlite_store *ss = S(s);
+	size_t i;
+	int rc;
+
+	if (begin(ss) == -1)
+		return -1;
+	if ((rc = sqlite_capture_add(s, sid, name, sha, size, path, now)) != 0)
+		goto out;
+	for (i = 0; i < nb; i++)
+		if (ingest_batch(ss, &b[i]) == -1) {
+			rc = -1;
+			goto out;
+		}
+	if (commit(ss) == -1) {
+		rc = -1;
+		goto out;
+	}
+	return 0;
+out:
+	rollback(ss);
+	for (i = 0; i < nb; i++)
+		b[i].stored = 0;
+	return rc == -1 ? -1 : 1;
+}
+
+static int
 sqlite_user_add(struct store *s, const char *name, const char *org,
     const char *role, const char *pwhash)
 {
@@ -752,17 +997,22 @@ sqlite_audit(struct store *s, const char *actor, const char *action,
 	return run(ss, st, "audit");
 }
 
+/* Which listing statement serves f. */
 static int
-sqlite_query_connections(struct store *s, const struct store_conn_filter *f,
-    int (*cb)(void *, const struct store_conn *), void *arg)
+conn_which(const struct store_conn_filter *f)
 {
-	struct sqlite_store *ss = S(s);
-	sqlite3_stmt *st;
-	struct store_conn c;
-	struct addr lo, hi;
-	int rc;
+	if (f->dport >= 0)
+		return Q_CONNS_DPORT;
+	if (f->sensor != NULL)
+		return Q_CONNS_SENSOR;
+	return Q_CONNS;
+}
 
-	st = Q(ss, f->dport >= 0 ? Q_CONNS_DPORT : Q_CONNS);
+static void
+conn_bind(sqlite3_stmt *st, const struct store_conn_filter *f)
+{
+	struct addr lo, hi;
+
 	sqlite3_bind_int64(st, 1, f->since);
 	if (f->has_src) {
 		cidr_bounds(&f->src, &lo, &hi);
@@ -772,9 +1022,26 @@ sqlite_query_connections(struct store *s, const struct store_conn_filter *f,
 	if (f->dport >= 0)
 		sqlite3_bind_int(st, 4, f->dport);
 	bind_text(st, 5, f->sensor);
-	sqlite3_bind_int64(st, 6, f->before_ts);
-	sqlite3_bind_int64(st, 7, f->before_id);
+	if (f->before_ts == 0) {
+		sqlite3_bind_int64(st, 6, INT64_MAX);
+		sqlite3_bind_int64(st, 7, INT64_MAX);
+	} else {
+		sqlite3_bind_int64(st, 6, f->before_ts);
+		sqlite3_bind_int64(st, 7, f->before_id);
+	}
 	sqlite3_bind_int64(st, 8, f->limit ? (int64_t)f->limit : -1);
+}
+
+static int
+sqlite_query_connections(struct store *s, const struct store_conn_filter *f,
+    int (*cb)(void *, const struct store_conn *), void *arg)
+{
+	struct sqlite_store *ss = S(s);
+	sqlite3_stmt *st = Q(ss, conn_which(f));
+	struct store_conn c;
+	int rc;
+
+	conn_bind(st, f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&c, 0, sizeof(c));
 		c.id = sqlite3_column_int64(st, 0);
@@ -801,6 +1068,34 @@ sqlite_query_connections(struct store *s, const struct store_conn_filter *f,
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	    dberr(ss, "query connections");
+}
+
+/* EXPLAIN QUERY PLAN of the very statement the listing runs for f, with
+ * the same bindings: one line per plan step. */
+static int
+sqlite_explain_connections(struct store *s,
+    const struct store_conn_filter *f, char *out, size_t outlen)
+{
+	struct sqlite_store *ss = S(s);
+	sqlite3_stmt *ex;
+	char q[4096];
+	size_t n = 0;
+	int rc;
+
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql[conn_which(f)]);
+	if (sqlite3_prepare_v2(ss->db, q, -1, &ex, NULL) != SQLITE_OK)
+		return dberr(ss, "explain");
+	conn_bind(ex, f);
+	out[0] = '\0';
+	while ((rc = sqlite3_step(ex)) == SQLITE_ROW && n < outlen) {
+		const unsigned char *d = sqlite3_column_text(ex, 3);
+
+		n += (size_t)snprintf(out + n, outlen - n, "%s\n",
+		    d ? (const char *)d : "");
+	}
+	sqlite3_finalize(ex);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 :
+	    dberr(ss, "explain");
 }
 
 static int
@@ -838,7 +1133,9 @@ sqlite_count(struct store *s, int t, uint64_t *n)
 
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
-	.max_conns = 1,
+	/* One ingest writer, the others read beside it (WAL). */
+	.max_conns = 4,
+	.one_writer = 1,
 	.close = sqlite_close,
 	.schema_version = sqlite_schema_version,
 	.org_add = sqlite_org_add,
@@ -852,10 +1149,12 @@ static const struct store_ops sqlite_ops = {
 	.sensor_revoke = sqlite_sensor_revoke,
 	.sensor_heartbeat = sqlite_sensor_heartbeat,
 	.ingest = sqlite_ingest,
+	.import = sqlite_import,
 	.capture_add = sqlite_capture_add,
 	.user_add = sqlite_user_add,
 	.audit = sqlite_audit,
 	.query_connections = sqlite_query_connections,
+	.explain_connections = sqlite_explain_connections,
 	.export = sqlite_export,
 	.count = sqlite_count,
 };
@@ -872,6 +1171,10 @@ store_sqlite_open(const char *path, char *err, size_t errlen)
 	}
 	ss->base.ops = &sqlite_ops;
 	ss->base.migrations = sqlite_migrations;
+	if ((ss->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto fail;
+	}
 	if (sqlite3_open_v2(path, &ss->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, ss->db ?

@@ -55,6 +55,7 @@ test_server_conf_reads_every_keyword(void **state)
 	assert_int_equal(parse(
 	    "# comment\n"
 	    "listen 10.30.0.2 port 443\n"
+	    "listen 2001:db8:30::2\n"
 	    "store \"sqlite:///var/lib/dias/dias.db\"  # trailing\n"
 	    "data-dir /srv/dias\n"
 	    "ca-dir /etc/dias/ca\n"
@@ -71,9 +72,13 @@ test_server_conf_reads_every_keyword(void **state)
 	    "max-capture 1g\n"
 	    "token-lifetime 2h\n"
 	    "cert-lifetime 30d\n", &c, &m), 0);
-	addr_fmt(&c.listen, a, sizeof(a));
+	assert_int_equal(c.nlisten, 2);
+	addr_fmt(&c.listen[0].addr, a, sizeof(a));
 	assert_string_equal(a, "10.30.0.2");
-	assert_int_equal(c.port, 443);
+	assert_int_equal(c.listen[0].port, 443);
+	addr_fmt(&c.listen[1].addr, a, sizeof(a));
+	assert_string_equal(a, "2001:db8:30::2");
+	assert_int_equal(c.listen[1].port, 8443);
 	assert_string_equal(c.store, "sqlite:///var/lib/dias/dias.db");
 	assert_string_equal(c.data_dir, "/srv/dias");
 	assert_string_equal(c.access_log, "-");
@@ -99,7 +104,9 @@ test_server_conf_defaults_need_only_a_store(void **state)
 	(void)state;
 	assert_int_equal(parse("store \"postgresql://dias@/dias\"\n", &c, &m),
 	    0);
-	assert_int_equal(c.port, 8443);
+	assert_int_equal(c.nlisten, 1);
+	assert_int_equal(c.listen[0].addr.af, AF_INET);
+	assert_int_equal(c.listen[0].port, 8443);
 	assert_string_equal(c.data_dir, "/var/lib/dias");
 	assert_string_equal(c.ca_dir, "/etc/dias/ca");
 	assert_null(c.access_log);
@@ -123,11 +130,12 @@ test_server_conf_reports_every_error_with_its_line(void **state)
 	    "bogus 1\n"
 	    "listen 1.2.3 port 1\n"
 	    "max-body 12q\n"
-	    "\n"
+	    "listen ::1 port 9\n"
 	    "store \"sqlite:///y\"\n"
 	    "data-dir relative\n"
 	    "server-name \"unterminated\n"
-	    "timeout\n", &c, &m), 8);
+	    "timeout\n"
+	    "listen ::1 port 9\n", &c, &m), 9);
 	assert_string_equal(m.all,
 	    "t.conf:2: threads: 0 is out of range 1..256\n"
 	    "t.conf:3: unknown keyword 'bogus'\n"
@@ -136,7 +144,8 @@ test_server_conf_reports_every_error_with_its_line(void **state)
 	    "t.conf:7: store: given twice\n"
 	    "t.conf:8: data-dir: 'relative' is not an absolute path\n"
 	    "t.conf:9: unterminated string\n"
-	    "t.conf:10: timeout: expected 1 argument, got 0\n");
+	    "t.conf:10: timeout: expected 1 argument, got 0\n"
+	    "t.conf:11: listen: ::1 port 9 is given twice\n");
 	server_conf_free(&c);
 }
 
