@@ -67,6 +67,12 @@ flood() {
 mem_of() {	# pid field -> kB
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
+# Proportional set size: each page shared between the four processes
+# (forked from one parent, they share every library page) is counted
+# once in all, split among them, rather than once per process as RSS is.
+pss_of() {	# pid -> kB
+	awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"
+}
 
 pct() { echo "scale=1; 100 * $1 / $2" | bc; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -110,7 +116,7 @@ echo
 
 # --- transactions: dias-sensor and the kernel, alternating -----------
 declare -A sens kern
-idle=0; peak=0
+idle=0; peak=0; idle_pss=0
 for round in $(seq 1 "$rounds"); do
 	for n in 256 65536; do
 		sensor_start "bench-$n.conf" || { echo "bench: sensor did not start"; exit 1; }
@@ -119,6 +125,7 @@ for round in $(seq 1 "$rounds"); do
 			sleep 1
 			for r in parent engine capture shipper; do
 				idle=$((idle + $(mem_of "$(sensor_pidof $r)" VmRSS)))
+				idle_pss=$((idle_pss + $(pss_of "$(sensor_pidof $r)")))
 			done
 			idle_engine=$(mem_of "$(sensor_pidof engine)" VmRSS)
 		fi
@@ -157,6 +164,8 @@ printf 'RSS, 65,536 bound addresses: idle %d kB (engine %d kB), peak %d kB (engi
     "$idle" "$idle_engine" "$peak" "$peak_engine"
 echo "    (goal <= 32 MB idle; honeyd 1.5c: 60 MB, 0.78 KB per address;"
 echo "     all four processes summed; the engine's RSS includes its 2 MiB packet ring)"
+printf 'PSS, 65,536 bound addresses: idle %d kB, the four processes summed, each\n' "$idle_pss"
+echo "    shared page counted once in all (RSS above counts a library page once per process)"
 echo "    (256 concurrent transactions from one client.  Other load on the"
 echo "     machine when the run ended, which skews every figure above:"
 top -b -n 1 | sed -n '8,10p' | sed 's/^/     /'

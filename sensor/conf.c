@@ -34,8 +34,8 @@
 #define DEF_HEARTBEAT_MS	(60 * 1000)
 #define DEF_SPOOL		"/var/spool/dias/events"
 #define DEF_SPOOL_MAX		(1 * GIB)
-#define DEF_SYNC_RECORDS	64
-#define DEF_SYNC_MS		1000
+#define DEF_SYNC_RECORDS	4096
+#define DEF_SYNC_MS		50
 #define DEF_CAPTURE		"/var/spool/dias/capture"
 #define DEF_CAPTURE_MAX		(4 * GIB)
 #define DEF_CONNECTIONS		8192
