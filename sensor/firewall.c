@@ -151,7 +151,8 @@ add_saddr_rule(struct buf *b, const struct addrset *mgmt,
 }
 
 int
-firewall_ruleset(const struct conf *conf, char *out, size_t outlen)
+firewall_ruleset(const struct conf *conf, uid_t uid, char *out,
+    size_t outlen)
 {
 	struct addr srv[SERVER_ADDRS];
 	struct buf b;
@@ -191,20 +192,23 @@ firewall_ruleset(const struct conf *conf, char *out, size_t outlen)
 	 * must keep reaching (the claimed ones change at run time).
 	 */
 	/*
-	 * Egress: the host starts new connections only to the server (the
-	 * shipper's, and enrollment's).  Replies to management and to what
-	 * it started pass as established or related; the engine's frames
-	 * leave through AF_PACKET and never meet this hook.
+	 * Egress: the sensor's processes (its user's sockets: the shipper,
+	 * service scripts) start new connections only to the server.
+	 * Replies to management and to what they started pass as
+	 * established or related; the engine's frames leave through
+	 * AF_PACKET and never meet this hook.
 	 */
-	if (buf_addstr(&b, "\tchain output {\n"
+	if (buf_printf(&b, "\tchain output {\n"
 	    "\t\ttype filter hook output priority filter - 10; "
 	    "policy accept;\n"
+	    "\t\tmeta skuid != %lu accept\n"
 	    "\t\toif \"lo\" accept\n"
 	    "\t\tct state established,related accept\n"
 	    "\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, "
 	    "nd-router-solicit } accept\n"
 	    "\t\tudp sport 68 udp dport 67 accept\n"
-	    "\t\tudp sport 546 udp dport 547 accept\n") == -1)
+	    "\t\tudp sport 546 udp dport 547 accept\n",
+	    (unsigned long)uid) == -1)
 		goto done;
 	for (i = 0; i < nsrv; i++) {
 		addr_fmt(&srv[i], s1, sizeof(s1));
@@ -214,7 +218,7 @@ firewall_ruleset(const struct conf *conf, char *out, size_t outlen)
 			goto done;
 	}
 	if (buf_addstr(&b, "\t\tct state new counter drop comment "
-	    "\"dias: new connections only to the server\"\n\t}\n") == -1)
+	    "\"dias: the sensor connects only to the server\"\n\t}\n") == -1)
 		goto done;
 	if (buf_addstr(&b, "\tchain forward {\n"
 	    "\t\ttype filter hook forward priority filter - 10; "
@@ -257,7 +261,7 @@ nft_run(const char *cmd, int quiet)
 }
 
 int
-firewall_install(const struct conf *conf)
+firewall_install(const struct conf *conf, uid_t uid)
 {
 	char *rules;
 	int rv;
@@ -266,7 +270,7 @@ firewall_install(const struct conf *conf)
 		log_warn("firewall");
 		return -1;
 	}
-	if (firewall_ruleset(conf, rules, RULESET_MAX) == -1) {
+	if (firewall_ruleset(conf, uid, rules, RULESET_MAX) == -1) {
 		log_warnx("firewall: ruleset too large");
 		free(rules);
 		return -1;

@@ -9,9 +9,11 @@
  * forward chain drops traffic to bound addresses, so that a sensor host
  * that also routes does not pass the attackers' packets on (claimed
  * ranges hold real hosts too, so they are not listed: a sensor host
- * should not route).  An output chain lets the host open new connections
- * only to the server's address and port (the shipper's HTTPS); replies
- * to management and what the host started pass.
+ * should not route).  An output chain lets the sensor's own processes
+ * (sockets of its unprivileged user: the shipper, service scripts) open
+ * new connections only to the server's address and port; the rest of the
+ * host (root's package updates, an operator's ssh) is not the sensor's to
+ * restrict.
  *
  * Installed by the root parent before any child starts and removed on
  * exit.  The table is replaced whole, so a stale one from a crash does not
@@ -20,16 +22,19 @@
 #ifndef DIAS_FIREWALL_H
 #define DIAS_FIREWALL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 struct conf;
 
 #define FIREWALL_TABLE	"dias_sensor"
 
-/* The ruleset text (for logs and tests); -1 if it does not fit. */
-int	 firewall_ruleset(const struct conf *, char *, size_t);
+/* The ruleset text (for logs and tests), egress limited for sockets of
+ * uid, the children's user; -1 if it does not fit. */
+int	 firewall_ruleset(const struct conf *, uid_t uid, char *, size_t);
 /* Install or replace the table; -1 after logging why. */
-int	 firewall_install(const struct conf *);
+int	 firewall_install(const struct conf *, uid_t uid);
 /* Delete the table if it is there; -1 after logging why. */
 int	 firewall_remove(void);
 

@@ -934,7 +934,7 @@ parent_main(struct conf *conf, const struct sensor_opts *opts)
 		log_warnx("--no-firewall: the sensor host's own addresses are "
 		    "NOT protected");
 	else {
-		if (firewall_install(conf) == -1)
+		if (firewall_install(conf, user.uid) == -1)
 			return 1;
 		p.fw_installed = 1;
 		atexit(parent_cleanup);

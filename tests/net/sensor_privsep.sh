@@ -64,6 +64,15 @@ drops=$(on sensor nft list table inet dias_sensor |
 [ "${drops:-0}" -gt 0 ] && ok "the drop rule counted $drops packets" ||
 	fail "the drop rule counted nothing"
 
+# Egress: the sensor's user (its shipper, its service scripts) may start
+# connections to the server only; the rest of the host is not held.
+on attacker sh -c 'while :; do nc -l -p 2223 -q 0 </dev/null; done' >/dev/null 2>&1 &
+lab_pids="${lab_pids:-} $!"
+sleep 0.3
+check_not "the sensor's user (nobody) cannot connect out to the attacker" \
+	on sensor runuser -u nobody -- nc -z -w 2 10.20.0.2 2223
+check "root on the sensor host still can" on sensor nc -z -w 2 10.20.0.2 2223
+
 # Capture: traffic to a claimed address lands in today's pcap file.
 on attacker ping -c 2 -W 1 10.10.0.77 >/dev/null 2>&1
 on client arping -c 2 -w 3 10.10.0.78 >/dev/null 2>&1

@@ -1,7 +1,7 @@
 /*
  * sensor/firewall.c: the self-protection table's text, in particular the
- * egress chain that lets the host open new connections only to the
- * server.
+ * egress chain that lets the sensor's user open new connections only to
+ * the server.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,7 +30,7 @@ ruleset(const char *sensor_block)
 	    strlen(sensor_block), &p, &conf), 0);
 	out = malloc(RULES_MAX);
 	assert_non_null(out);
-	assert_int_equal(firewall_ruleset(conf, out, RULES_MAX), 0);
+	assert_int_equal(firewall_ruleset(conf, 65534, out, RULES_MAX), 0);
 	conf_free(conf);
 	return out;
 }
@@ -61,6 +61,9 @@ test_egress_only_to_the_server_address_and_port(void **state)
 	    "\tmanagement 10.30.0.0/24\n}\n");
 	out = chain(rules, "output");
 	assert_non_null(strstr(out, "hook output"));
+	/* Only the sensor's user is held; the rest of the host is not. */
+	assert_non_null(strstr(out, "meta skuid != 65534 accept"));
+	assert_true(strstr(out, "meta skuid") < strstr(out, "tcp dport 8443"));
 	assert_non_null(strstr(out, "ct state established,related accept"));
 	assert_non_null(strstr(out, "ip daddr 10.30.0.2 tcp dport 8443 "
 	    "accept"));
