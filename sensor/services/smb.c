@@ -751,6 +751,43 @@ pipe_consume(struct smb_file *fl, size_t n)
 	fl->nout -= n;
 }
 
+/*
+ * A write and a read in one (TransactNmPipe, FSCTL_PIPE_TRANSCEIVE): the
+ * answer is OK even when the pipe has nothing to say yet.
+ */
+static uint32_t
+pipe_transceive(struct flow *f, struct smb_file *fl, const uint8_t *in,
+    size_t inlen, size_t max, const uint8_t **d, size_t *n)
+{
+	uint32_t status;
+
+	*d = NULL;
+	*n = 0;
+	if ((status = pipe_write(f, fl, in, inlen)) != ST_OK)
+		return status;
+	status = pipe_read(fl, max, d, n);
+	return status == ST_PIPE_EMPTY ? ST_OK : status;
+}
+
+/* The pipe's answer into a reply; it leaves the pipe only once sent whole. */
+static void
+pipe_reply(struct mw *w, struct smb_file *fl, const uint8_t *d, size_t n)
+{
+	mw_bytes(w, d, n);
+	if (!w->err)
+		pipe_consume(fl, n);
+}
+
+/* Creation, last access, last write and change time of an opened file. */
+static void
+file_times(struct mw *w, const struct smb_file *fl, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		mw_le64(w, fl->pipe ? 0 : now);
+}
+
 /* A write to a disk file: kept at its offset, up to the upload cap. */
 static uint32_t
 file_write(struct flow *f, const char *proto, struct smb_file *fl,
@@ -874,6 +911,15 @@ smb2_error(struct mw *w, struct smb *s, const uint8_t *h, uint32_t status)
 }
 
 /* NEGOTIATE response (2.2.4) for dialect, also 0x02ff to SMB1. */
+/* The four-byte body of LOGOFF, TREE_DISCONNECT and ECHO responses. */
+static void
+smb2_empty(struct mw *w, struct smb *s, const uint8_t *h, uint32_t tid)
+{
+	smb2_hdr(w, s, h, ST_OK, tid);
+	mw_le16(w, 4);
+	mw_le16(w, 0);
+}
+
 static void
 smb2_negotiate_resp(struct flow *f, struct smb *s, const uint8_t *h,
     uint16_t dialect, struct mw *w)
@@ -1054,10 +1100,7 @@ smb2_create(struct flow *f, struct smb *s, const uint8_t *h, size_t hlen,
 	mw_u8(w, 0);				/* no oplock */
 	mw_u8(w, 0);
 	mw_le32(w, fl->pipe || dir ? 1 : 2);	/* FILE_OPENED / CREATED */
-	mw_le64(w, fl->pipe ? 0 : now);
-	mw_le64(w, fl->pipe ? 0 : now);
-	mw_le64(w, fl->pipe ? 0 : now);
-	mw_le64(w, fl->pipe ? 0 : now);
+	file_times(w, fl, now);
 	mw_le64(w, fl->pipe ? 4096 : 0);
 	mw_le64(w, 0);
 	mw_le32(w, dir ? 0x10 : 0x80);		/* DIRECTORY / NORMAL */
@@ -1121,9 +1164,7 @@ smb2_read(struct smb *s, const uint8_t *h, const uint8_t *b, size_t blen,
 	mw_le32(w, (uint32_t)n);
 	mw_le32(w, (uint32_t)(fl->nout - n));
 	mw_le32(w, 0);
-	mw_bytes(w, d, n);
-	if (!w->err)
-		pipe_consume(fl, n);
+	pipe_reply(w, fl, d, n);
 }
 
 static void
@@ -1191,13 +1232,11 @@ smb2_ioctl(struct flow *f, struct smb *s, const uint8_t *h, size_t hlen,
 		smb2_error(w, s, h, ST_INVALID_PARAMETER);
 		return;
 	}
-	if ((status = pipe_write(f, fl, h + off, len)) != ST_OK) {
+	status = pipe_transceive(f, fl, h + off, len, le32(b + 44), &d, &n);
+	if (status != ST_OK && status != ST_BUFFER_OVERFLOW) {
 		smb2_error(w, s, h, status);
 		return;
 	}
-	status = pipe_read(fl, le32(b + 44), &d, &n);
-	if (status == ST_PIPE_EMPTY)
-		status = ST_OK;
 	smb2_hdr(w, s, h, status, le32(h + 36));
 	mw_le16(w, 49);
 	mw_le16(w, 0);
@@ -1209,9 +1248,7 @@ smb2_ioctl(struct flow *f, struct smb *s, const uint8_t *h, size_t hlen,
 	mw_le32(w, (uint32_t)n);
 	mw_le32(w, 0);
 	mw_le32(w, 0);
-	mw_bytes(w, d, n);
-	if (!w->err)
-		pipe_consume(fl, n);
+	pipe_reply(w, fl, d, n);
 }
 
 static const char *const smb2_names[] = {
@@ -1274,9 +1311,7 @@ smb2_command(struct flow *f, struct smb *s, const uint8_t *h, size_t hlen,
 		return;
 	case SMB2_LOGOFF:
 		s->authed = 0;
-		smb2_hdr(w, s, h, ST_OK, 0);
-		mw_le16(w, 4);
-		mw_le16(w, 0);
+		smb2_empty(w, s, h, 0);
 		return;
 	case SMB2_TREE_CONNECT:
 		smb2_tree_connect(f, s, h, hlen, b, blen, w);
@@ -1287,9 +1322,7 @@ smb2_command(struct flow *f, struct smb *s, const uint8_t *h, size_t hlen,
 			return;
 		}
 		tree_disconnect(f, s, t);
-		smb2_hdr(w, s, h, ST_OK, le32(h + 36));
-		mw_le16(w, 4);
-		mw_le16(w, 0);
+		smb2_empty(w, s, h, le32(h + 36));
 		return;
 	case SMB2_CREATE:
 		smb2_create(f, s, h, hlen, b, blen, w);
@@ -1309,9 +1342,7 @@ smb2_command(struct flow *f, struct smb *s, const uint8_t *h, size_t hlen,
 	case SMB2_CANCEL:
 		return;			/* no response (3.3.5.16) */
 	case SMB2_ECHO:
-		smb2_hdr(w, s, h, ST_OK, 0);
-		mw_le16(w, 4);
-		mw_le16(w, 0);
+		smb2_empty(w, s, h, 0);
 		return;
 	}
 	command_event(f, "smb2", name, cmd, ST_NOT_SUPPORTED);
@@ -1518,14 +1549,30 @@ smb1_negotiate(struct flow *f, struct smb *s, const uint8_t *h,
 	mw_set16(w, bc, (uint16_t)(w->len - bc - 2));
 }
 
+/* NativeOS and NativeLanMan of a SESSION_SETUP_ANDX, as an event. */
+static void
+smb1_native_os(struct flow *f, const uint8_t *m, size_t len, size_t *off,
+    int unicode)
+{
+	char nos[128], nlm[128];
+	struct event ev;
+
+	smb1_getstr(m, len, off, unicode, nos, sizeof(nos));
+	smb1_getstr(m, len, off, unicode, nlm, sizeof(nlm));
+	vconn_event_init(f, &ev, NULL, "session_setup");
+	vconn_field(f, &ev, "proto", "smb1", 4);
+	vconn_field(f, &ev, "native_os", nos, strlen(nos));
+	vconn_field(f, &ev, "native_lanman", nlm, strlen(nlm));
+	vconn_event_emit(f, &ev);
+}
+
 static void
 smb1_session_setup(struct flow *f, struct smb *s, const uint8_t *h,
     size_t mlen, const uint8_t *words, size_t wc, size_t boff, size_t nb,
     struct mw *w)
 {
-	char user[128], domain[128], nos[128], nlm[128];
+	char user[128], domain[128];
 	uint8_t tok[768];
-	struct event ev;
 	struct mw t;
 	size_t off, hs, bc, l1, l2, blen;
 	int uni = (le16(h + 10) & FL2_UNICODE) != 0, type;
@@ -1537,13 +1584,7 @@ smb1_session_setup(struct flow *f, struct smb *s, const uint8_t *h,
 		if (blen > nb)
 			blen = nb;
 		off = boff + blen;
-		smb1_getstr(h, boff + nb, &off, uni, nos, sizeof(nos));
-		smb1_getstr(h, boff + nb, &off, uni, nlm, sizeof(nlm));
-		vconn_event_init(f, &ev, NULL, "session_setup");
-		vconn_field(f, &ev, "proto", "smb1", 4);
-		vconn_field(f, &ev, "native_os", nos, strlen(nos));
-		vconn_field(f, &ev, "native_lanman", nlm, strlen(nlm));
-		vconn_event_emit(f, &ev);
+		smb1_native_os(f, h, boff + nb, &off, uni);
 		mw_init(&t, tok, sizeof(tok));
 		type = ntlm_input(f, s, "smb1", h + boff, blen, &t);
 		if (type == 0 || t.err) {
@@ -1583,13 +1624,7 @@ smb1_session_setup(struct flow *f, struct smb *s, const uint8_t *h,
 	off = boff + l1 + l2;
 	smb1_getstr(h, boff + nb, &off, uni, user, sizeof(user));
 	smb1_getstr(h, boff + nb, &off, uni, domain, sizeof(domain));
-	smb1_getstr(h, boff + nb, &off, uni, nos, sizeof(nos));
-	smb1_getstr(h, boff + nb, &off, uni, nlm, sizeof(nlm));
-	vconn_event_init(f, &ev, NULL, "session_setup");
-	vconn_field(f, &ev, "proto", "smb1", 4);
-	vconn_field(f, &ev, "native_os", nos, strlen(nos));
-	vconn_field(f, &ev, "native_lanman", nlm, strlen(nlm));
-	vconn_event_emit(f, &ev);
+	smb1_native_os(f, h, boff + nb, &off, uni);
 	login_event(f, s, "smb1", user, domain, NULL, h + boff, l1,
 	    h + boff + l1, l2);
 	s->authed = 1;
@@ -1678,10 +1713,7 @@ smb1_nt_create(struct flow *f, struct smb *s, const uint8_t *h,
 	mw_u8(w, 0);				/* no oplock */
 	mw_le16(w, (uint16_t)fl->id);
 	mw_le32(w, fl->pipe || dir ? 1 : 2);
-	mw_le64(w, fl->pipe ? 0 : now);
-	mw_le64(w, fl->pipe ? 0 : now);
-	mw_le64(w, fl->pipe ? 0 : now);
-	mw_le64(w, fl->pipe ? 0 : now);
+	file_times(w, fl, now);
 	mw_le32(w, dir ? 0x10 : 0x80);
 	mw_le64(w, fl->pipe ? 4096 : 0);
 	mw_le64(w, 0);
@@ -1786,13 +1818,12 @@ smb1_trans(struct flow *f, struct smb *s, const uint8_t *h, size_t mlen,
 		smb1_error(w, s, h, ST_INVALID_PARAMETER);
 		return;
 	}
-	if ((status = pipe_write(f, fl, h + doff, dlen)) != ST_OK) {
+	status = pipe_transceive(f, fl, h + doff, dlen, le16(words + 6), &d,
+	    &n);
+	if (status != ST_OK && status != ST_BUFFER_OVERFLOW) {
 		smb1_error(w, s, h, status);
 		return;
 	}
-	status = pipe_read(fl, le16(words + 6), &d, &n);
-	if (status == ST_PIPE_EMPTY)
-		status = ST_OK;
 	hs = smb1_hdr(w, s, h, status, le16(h + 24));
 	mw_u8(w, 10);
 	mw_le16(w, 0);
@@ -1809,10 +1840,8 @@ smb1_trans(struct flow *f, struct smb *s, const uint8_t *h, size_t mlen,
 	bc = w->len;
 	mw_le16(w, 0);
 	mw_align(w, hs, 4);
-	mw_bytes(w, d, n);
+	pipe_reply(w, fl, d, n);
 	mw_set16(w, bc, (uint16_t)(w->len - bc - 2));
-	if (!w->err)
-		pipe_consume(fl, n);
 }
 
 static void
@@ -1894,10 +1923,8 @@ smb1_read(struct smb *s, const uint8_t *h, const uint8_t *words, size_t wc,
 	mw_le16(w, 0);
 	mw_u8(w, 0);				/* pad */
 	mw_set16(w, doff, (uint16_t)(w->len - hs));
-	mw_bytes(w, d, n);
+	pipe_reply(w, fl, d, n);
 	mw_set16(w, bc, (uint16_t)(w->len - bc - 2));
-	if (!w->err)
-		pipe_consume(fl, n);
 }
 
 /* DELETE of a file on a disk share: recorded, and it is gone. */
