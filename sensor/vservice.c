@@ -409,6 +409,12 @@ vconn_close(struct flow *f)
 }
 
 int
+vconn_puts(struct flow *f, const char *s)
+{
+	return vconn_send(f, s, strlen(s));
+}
+
+int
 vconn_printf(struct flow *f, const char *fmt, ...)
 {
 	char b[1024];
@@ -438,6 +444,27 @@ vconn_flavour(const struct flow *f, const void *table, size_t n, size_t size)
 			return e;
 	}
 	return (const uint8_t *)table + (n - 1) * size;
+}
+
+int
+vconn_word_eq(const uint8_t *w, size_t n, const char *s)
+{
+	size_t i;
+
+	if (n != strlen(s))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (tolower(w[i]) != tolower((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int
+vconn_prefix_eq(const uint8_t *w, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	return n >= k && vconn_word_eq(w, k, s);
 }
 
 int

@@ -79,7 +79,8 @@ uint64_t	 vconn_wallclock_us(const struct flow *);
 /* Unpredictable bytes from the stack's PRNG (challenges, salts). */
 void		 vconn_random(struct flow *, void *, size_t);
 
-/* vconn_send of a formatted answer (at most 1024 bytes). */
+/* vconn_send of a string, and of a formatted answer (at most 1024 bytes). */
+int		 vconn_puts(struct flow *, const char *);
 int		 vconn_printf(struct flow *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -105,6 +106,9 @@ typedef int	(*vconn_line_fn)(struct flow *, void *arg, const uint8_t *,
 		    size_t, int toolong);
 int		 vconn_lines(struct flow *, struct buf *in, uint8_t *skip,
 		    const uint8_t *, size_t, vconn_line_fn, void *arg);
+/* Is the word w (n bytes) s, or does it begin with s, case-folded? */
+int		 vconn_word_eq(const uint8_t *w, size_t n, const char *s);
+int		 vconn_prefix_eq(const uint8_t *w, size_t n, const char *s);
 
 /*
  * Service events: the parsed facts, never raw bytes (the stack records

@@ -92,25 +92,6 @@ struct ftp_data {
 
 static int	data_start(struct flow *, struct ftp *, struct flow *);
 
-static int
-reply(struct flow *f, const char *text)
-{
-	return vconn_send(f, text, strlen(text));
-}
-
-static int
-word_eq(const uint8_t *w, size_t n, const char *s)
-{
-	size_t i;
-
-	if (n != strlen(s))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (toupper(w[i]) != s[i])
-			return 0;
-	return 1;
-}
-
 /* The words of the service's arguments, for the login policy. */
 static void
 policy(struct flow *f, struct ftp *c)
@@ -221,9 +202,9 @@ command_event(struct flow *f, const uint8_t *cmd, size_t clen,
 	if (alen > 0)
 		vconn_field(f, &ev, "arg", arg, alen > FTP_ARG_EVENT ?
 		    FTP_ARG_EVENT : alen);
-	if ((word_eq(cmd, clen, "PORT") &&
+	if ((vconn_word_eq(cmd, clen, "PORT") &&
 	    parse_port(arg, alen, host, sizeof(host), &port) == 0) ||
-	    (word_eq(cmd, clen, "EPRT") &&
+	    (vconn_word_eq(cmd, clen, "EPRT") &&
 	    parse_eprt(arg, alen, host, sizeof(host), &port) == 0)) {
 		vconn_field(f, &ev, "host", host, strlen(host));
 		vconn_fieldf(f, &ev, "port", "%u", port);
@@ -292,7 +273,7 @@ do_user(struct flow *f, struct ftp *c, const uint8_t *a, size_t n)
 		    c->user);
 	if ((strcmp(c->user, "anonymous") == 0 ||
 	    strcmp(c->user, "ftp") == 0) && c->fl->style == STYLE_VSFTPD)
-		return reply(f, "331 Please specify the password.\r\n");
+		return vconn_puts(f, "331 Please specify the password.\r\n");
 	if (c->fl->style == STYLE_PROFTPD)
 		return vconn_printf(f, "331 Password required for %s\r\n",
 		    c->user);
@@ -306,7 +287,7 @@ do_pass(struct flow *f, struct ftp *c, const uint8_t *a, size_t n)
 	int anon, ok;
 
 	if (!c->have_user)
-		return reply(f, "503 Login with USER first.\r\n");
+		return vconn_puts(f, "503 Login with USER first.\r\n");
 	anon = strcmp(c->user, "anonymous") == 0 ||
 	    strcmp(c->user, "ftp") == 0;
 	ok = c->any_ok || (anon && c->anon_ok);
@@ -322,10 +303,10 @@ do_pass(struct flow *f, struct ftp *c, const uint8_t *a, size_t n)
 			return vconn_printf(f, anon ? "230 Anonymous access "
 			    "granted, restrictions apply\r\n" : "230 User %s "
 			    "logged in\r\n", c->user);
-		return reply(f, "230 Login successful.\r\n");
+		return vconn_puts(f, "230 Login successful.\r\n");
 	}
 	if (++c->fails >= FTP_FAILS_MAX) {
-		(void)reply(f, "421 Too many login failures.\r\n");
+		(void)vconn_puts(f, "421 Too many login failures.\r\n");
 		c->quit = 1;
 		vconn_close(f);
 		return 0;
@@ -333,7 +314,7 @@ do_pass(struct flow *f, struct ftp *c, const uint8_t *a, size_t n)
 	if (c->fl->style == STYLE_IIS)
 		return vconn_printf(f, "530 User %s cannot log in.\r\n",
 		    c->user);
-	return reply(f, "530 Login incorrect.\r\n");
+	return vconn_puts(f, "530 Login incorrect.\r\n");
 }
 
 static int
@@ -344,12 +325,12 @@ do_pasv(struct flow *f, struct ftp *c, int extended)
 
 	vconn_local(f, mac, ip, &af);
 	if (!extended && af != AF_INET)
-		return reply(f, "425 Use EPSV on IPv6.\r\n");
+		return vconn_puts(f, "425 Use EPSV on IPv6.\r\n");
 	c->port_mode = 0;
 	c->pasv = vconn_expect(f, &vservice_ftp_data, c->fl->pasv_lo,
 	    c->fl->pasv_hi);
 	if (c->pasv == 0)
-		return reply(f, "425 Can't open passive connection.\r\n");
+		return vconn_puts(f, "425 Can't open passive connection.\r\n");
 	if (extended)
 		return vconn_printf(f, "229 Entering Extended Passive Mode "
 		    "(|||%u|)\r\n", c->pasv);
@@ -368,13 +349,13 @@ transfer(struct flow *f, struct ftp *c, enum ftp_op op, const uint8_t *a,
 
 	if (op == OP_STOR) {
 		if (n == 0)
-			return reply(f, "553 Could not create file.\r\n");
+			return vconn_puts(f, "553 Could not create file.\r\n");
 		/* The upload is named by its full path. */
 		resolve(c->cwd, a, n, c->name, sizeof(c->name));
 	}
 	if (c->port_mode) {
 		c->port_mode = 0;
-		return reply(f, "425 Can't open data connection.\r\n");
+		return vconn_puts(f, "425 Can't open data connection.\r\n");
 	}
 	/* A data connection that came for this PASV and is still unused. */
 	df = vconn_partner(f);
@@ -384,7 +365,7 @@ transfer(struct flow *f, struct ftp *c, enum ftp_op op, const uint8_t *a,
 		return data_start(f, c, df);
 	}
 	if (c->pasv == 0)
-		return reply(f, "425 Use PORT or PASV first.\r\n");
+		return vconn_puts(f, "425 Use PORT or PASV first.\r\n");
 	c->pending = (uint8_t)op;	/* the connection is on its way */
 	return 0;
 }
@@ -407,7 +388,7 @@ command(struct flow *f, void *arg, const uint8_t *line, size_t len,
 	if (c->quit)
 		return 1;
 	if (toolong)
-		return reply(f, "500 Command line too long.\r\n");
+		return vconn_puts(f, "500 Command line too long.\r\n");
 	for (clen = 0; clen < len && line[clen] != ' '; clen++)
 		;
 	a = line + clen;
@@ -419,51 +400,55 @@ command(struct flow *f, void *arg, const uint8_t *line, size_t len,
 	if (clen == 0)
 		return 0;	/* an empty line: vsftpd ignores it too */
 	if (++c->ncmds > FTP_CMDS_MAX) {
-		(void)reply(f, "421 Too many commands.\r\n");
+		(void)vconn_puts(f, "421 Too many commands.\r\n");
 		c->quit = 1;
 		vconn_close(f);
 		return 1;
 	}
-	if (word_eq(line, clen, "USER"))
+	if (vconn_word_eq(line, clen, "USER"))
 		return do_user(f, c, a, alen);
-	if (word_eq(line, clen, "PASS"))
+	if (vconn_word_eq(line, clen, "PASS"))
 		return do_pass(f, c, a, alen);
 	command_event(f, line, clen, a, alen);
-	if (word_eq(line, clen, "QUIT")) {
-		(void)reply(f, iis ? "221 \r\n" : "221 Goodbye.\r\n");
+	if (vconn_word_eq(line, clen, "QUIT")) {
+		(void)vconn_puts(f, iis ? "221 \r\n" : "221 Goodbye.\r\n");
 		c->quit = 1;
 		vconn_close(f);
 		return 1;
 	}
-	if (word_eq(line, clen, "SYST"))
+	if (vconn_word_eq(line, clen, "SYST"))
 		return vconn_printf(f, "215 %s\r\n", c->fl->syst);
-	if (word_eq(line, clen, "FEAT"))
-		return reply(f, iis ? feat_iis : feat_unix);
-	if (word_eq(line, clen, "NOOP"))
-		return reply(f, "200 NOOP ok.\r\n");
-	if (word_eq(line, clen, "AUTH"))
-		return reply(f, "530 Please login with USER and PASS.\r\n");
-	if (word_eq(line, clen, "OPTS"))
-		return reply(f, "200 Always in UTF8 mode.\r\n");
+	if (vconn_word_eq(line, clen, "FEAT"))
+		return vconn_puts(f, iis ? feat_iis : feat_unix);
+	if (vconn_word_eq(line, clen, "NOOP"))
+		return vconn_puts(f, "200 NOOP ok.\r\n");
+	if (vconn_word_eq(line, clen, "AUTH"))
+		return vconn_puts(f,
+		    "530 Please login with USER and PASS.\r\n");
+	if (vconn_word_eq(line, clen, "OPTS"))
+		return vconn_puts(f, "200 Always in UTF8 mode.\r\n");
 	if (!c->logged_in)
-		return reply(f, "530 Please login with USER and PASS.\r\n");
-	if (word_eq(line, clen, "PWD") || word_eq(line, clen, "XPWD"))
+		return vconn_puts(f,
+		    "530 Please login with USER and PASS.\r\n");
+	if (vconn_word_eq(line, clen, "PWD") ||
+	    vconn_word_eq(line, clen, "XPWD"))
 		return vconn_printf(f, iis ? "257 \"%s\" is current "
 		    "directory.\r\n" : "257 \"%s\" is the current directory"
 		    "\r\n", c->cwd);
-	if (word_eq(line, clen, "CWD") || word_eq(line, clen, "XCWD") ||
-	    word_eq(line, clen, "CDUP")) {
-		if (word_eq(line, clen, "CDUP"))
+	if (vconn_word_eq(line, clen, "CWD") ||
+	    vconn_word_eq(line, clen, "XCWD") ||
+	    vconn_word_eq(line, clen, "CDUP")) {
+		if (vconn_word_eq(line, clen, "CDUP"))
 			resolve(c->cwd, (const uint8_t *)"..", 2, c->cwd,
 			    sizeof(c->cwd));
 		else
 			resolve(c->cwd, a, alen, c->cwd, sizeof(c->cwd));
-		return reply(f, iis ? "250 CWD command successful.\r\n" :
+		return vconn_puts(f, iis ? "250 CWD command successful.\r\n" :
 		    "250 Directory successfully changed.\r\n");
 	}
-	if (word_eq(line, clen, "TYPE")) {
+	if (vconn_word_eq(line, clen, "TYPE")) {
 		if (alen == 0 || (toupper(a[0]) != 'A' && toupper(a[0]) != 'I'))
-			return reply(f, "504 Bad TYPE command.\r\n");
+			return vconn_puts(f, "504 Bad TYPE command.\r\n");
 		c->type = (char)toupper(a[0]);
 		if (iis)
 			return vconn_printf(f, "200 Type set to %c.\r\n",
@@ -471,47 +456,59 @@ command(struct flow *f, void *arg, const uint8_t *line, size_t len,
 		return vconn_printf(f, "200 Switching to %s mode.\r\n",
 		    c->type == 'A' ? "ASCII" : "Binary");
 	}
-	if (word_eq(line, clen, "MODE") || word_eq(line, clen, "STRU"))
-		return reply(f, "200 Mode set to S.\r\n");
-	if (word_eq(line, clen, "PASV"))
+	if (vconn_word_eq(line, clen, "MODE") ||
+	    vconn_word_eq(line, clen, "STRU"))
+		return vconn_puts(f, "200 Mode set to S.\r\n");
+	if (vconn_word_eq(line, clen, "PASV"))
 		return do_pasv(f, c, 0);
-	if (word_eq(line, clen, "EPSV"))
+	if (vconn_word_eq(line, clen, "EPSV"))
 		return do_pasv(f, c, 1);
-	if (word_eq(line, clen, "PORT") || word_eq(line, clen, "EPRT")) {
+	if (vconn_word_eq(line, clen, "PORT") ||
+	    vconn_word_eq(line, clen, "EPRT")) {
 		/* Acknowledged; the transfer will fail: we never connect. */
 		c->port_mode = 1;
 		c->pasv = 0;
-		return reply(f, "200 PORT command successful. Consider using "
+		return vconn_puts(f,
+		    "200 PORT command successful. Consider using "
 		    "PASV.\r\n");
 	}
-	if (word_eq(line, clen, "LIST"))
+	if (vconn_word_eq(line, clen, "LIST"))
 		return transfer(f, c, OP_LIST, a, alen);
-	if (word_eq(line, clen, "NLST"))
+	if (vconn_word_eq(line, clen, "NLST"))
 		return transfer(f, c, OP_NLST, a, alen);
-	if (word_eq(line, clen, "STOR") || word_eq(line, clen, "APPE"))
+	if (vconn_word_eq(line, clen, "STOR") ||
+	    vconn_word_eq(line, clen, "APPE"))
 		return transfer(f, c, OP_STOR, a, alen);
-	if (word_eq(line, clen, "STOU"))
+	if (vconn_word_eq(line, clen, "STOU"))
 		return transfer(f, c, OP_STOR, (const uint8_t *)"ftp.upload",
 		    10);
-	if (word_eq(line, clen, "RETR") || word_eq(line, clen, "SIZE") ||
-	    word_eq(line, clen, "MDTM"))
-		return reply(f, iis ? "550 The system cannot find the file "
+	if (vconn_word_eq(line, clen, "RETR") ||
+	    vconn_word_eq(line, clen, "SIZE") ||
+	    vconn_word_eq(line, clen, "MDTM"))
+		return vconn_puts(f,
+		    iis ? "550 The system cannot find the file "
 		    "specified.\r\n" : "550 Could not get file size.\r\n");
-	if (word_eq(line, clen, "MKD") || word_eq(line, clen, "XMKD"))
-		return reply(f, "550 Create directory operation failed.\r\n");
-	if (word_eq(line, clen, "DELE") || word_eq(line, clen, "RMD") ||
-	    word_eq(line, clen, "RNFR") || word_eq(line, clen, "RNTO"))
-		return reply(f, "550 Permission denied.\r\n");
-	if (word_eq(line, clen, "REST"))
-		return reply(f, "350 Restart position accepted (0).\r\n");
-	if (word_eq(line, clen, "ABOR"))
-		return reply(f, "225 No transfer to ABOR.\r\n");
-	if (word_eq(line, clen, "SITE") || word_eq(line, clen, "ALLO"))
-		return reply(f, "202 Command not implemented, superfluous at "
+	if (vconn_word_eq(line, clen, "MKD") ||
+	    vconn_word_eq(line, clen, "XMKD"))
+		return vconn_puts(f,
+		    "550 Create directory operation failed.\r\n");
+	if (vconn_word_eq(line, clen, "DELE") ||
+	    vconn_word_eq(line, clen, "RMD") ||
+	    vconn_word_eq(line, clen, "RNFR") ||
+	    vconn_word_eq(line, clen, "RNTO"))
+		return vconn_puts(f, "550 Permission denied.\r\n");
+	if (vconn_word_eq(line, clen, "REST"))
+		return vconn_puts(f, "350 Restart position accepted (0).\r\n");
+	if (vconn_word_eq(line, clen, "ABOR"))
+		return vconn_puts(f, "225 No transfer to ABOR.\r\n");
+	if (vconn_word_eq(line, clen, "SITE") ||
+	    vconn_word_eq(line, clen, "ALLO"))
+		return vconn_puts(f,
+		    "202 Command not implemented, superfluous at "
 		    "this site.\r\n");
-	if (word_eq(line, clen, "HELP"))
-		return reply(f, "214 Help OK.\r\n");
-	return reply(f, iis ? "500 Invalid command.\r\n" :
+	if (vconn_word_eq(line, clen, "HELP"))
+		return vconn_puts(f, "214 Help OK.\r\n");
+	return vconn_puts(f, iis ? "500 Invalid command.\r\n" :
 	    "500 Unknown command.\r\n");
 }
 
@@ -604,22 +601,23 @@ data_start(struct flow *f, struct ftp *c, struct flow *df)
 		if (d->up.max == 0 &&
 		    vconn_buf_init(df, &d->up, VSERVICE_UPLOAD_MAX) == -1) {
 			vconn_close(df);
-			return reply(f, "451 Requested action aborted: local "
+			return vconn_puts(f,
+			    "451 Requested action aborted: local "
 			    "error in processing.\r\n");
 		}
-		return reply(f, iis ? "125 Data connection already open; "
+		return vconn_puts(f, iis ? "125 Data connection already open; "
 		    "Transfer starting.\r\n" : "150 Ok to send data.\r\n");
 	}
 	buf_init(&out, 512);
 	listing(&out, c, d->op == OP_NLST);
-	rc = reply(f, iis ? "125 Data connection already open; Transfer "
+	rc = vconn_puts(f, iis ? "125 Data connection already open; Transfer "
 	    "starting.\r\n" : "150 Here comes the directory listing.\r\n");
 	if (rc == 0 && out.len > 0)
 		(void)vconn_send(df, out.data, out.len);
 	buf_free(&out);
 	vconn_close(df);
 	if (rc == 0)
-		rc = reply(f, iis ? "226 Transfer complete.\r\n" :
+		rc = vconn_puts(f, iis ? "226 Transfer complete.\r\n" :
 		    "226 Directory send OK.\r\n");
 	return rc;
 }
@@ -682,7 +680,7 @@ fdata_close(struct flow *f, void *state)
 			(void)vconn_upload(f, d->name, d->up.data, d->up.len);
 		cf = vconn_partner(f);
 		if ((c = vconn_state(cf, &vservice_ftp)) != NULL)
-			(void)reply(cf, "226 Transfer complete.\r\n");
+			(void)vconn_puts(cf, "226 Transfer complete.\r\n");
 	}
 	if (d->up.max > 0)
 		vconn_buf_free(f, &d->up);

@@ -128,27 +128,6 @@ struct http_req {
 	size_t		 nheaders;
 };
 
-static int
-ieq(const uint8_t *a, size_t alen, const char *b)
-{
-	size_t i;
-
-	if (alen != strlen(b))
-		return 0;
-	for (i = 0; i < alen; i++)
-		if (tolower(a[i]) != tolower((unsigned char)b[i]))
-			return 0;
-	return 1;
-}
-
-static int
-iprefix(const uint8_t *a, size_t alen, const char *b)
-{
-	size_t n = strlen(b);
-
-	return alen >= n && ieq(a, n, b);
-}
-
 /* RFC 9110 §5.6.2: tchar. */
 static int
 is_tchar(uint8_t c)
@@ -265,10 +244,10 @@ parse_request_line(const uint8_t *l, size_t len, struct http_req *r)
 		    r->version[7] >= '0' && r->version[7] <= '9')
 			r->minor = r->version[7] - '0';
 	}
-	r->connect = ieq(r->method, r->mlen, "CONNECT");
-	r->absolute = iprefix(r->target, r->tlen, "http://") ||
-	    iprefix(r->target, r->tlen, "https://") ||
-	    iprefix(r->target, r->tlen, "ftp://");
+	r->connect = vconn_word_eq(r->method, r->mlen, "CONNECT");
+	r->absolute = vconn_prefix_eq(r->target, r->tlen, "http://") ||
+	    vconn_prefix_eq(r->target, r->tlen, "https://") ||
+	    vconn_prefix_eq(r->target, r->tlen, "ftp://");
 	return 0;
 }
 
@@ -322,9 +301,9 @@ proxy_target(const struct http_req *r, const uint8_t **host, size_t *hlen,
 		split_authority(t, n, 443, host, hlen, port);
 		return;
 	}
-	if (iprefix(t, n, "https://"))
+	if (vconn_prefix_eq(t, n, "https://"))
 		dflt = 443;
-	else if (iprefix(t, n, "ftp://"))
+	else if (vconn_prefix_eq(t, n, "ftp://"))
 		dflt = 21;
 	auth = (const uint8_t *)memchr(t, ':', n) + 3;
 	end = auth;
@@ -353,7 +332,7 @@ is_index(const uint8_t *t, size_t n)
 	if ((q = memchr(t, '?', n)) != NULL)
 		n = (size_t)(q - t);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (ieq(t, n, names[i]))
+		if (vconn_word_eq(t, n, names[i]))
 			return 1;
 	return 0;
 }
@@ -516,18 +495,21 @@ status_for(const struct http *h, const struct http_req *r)
 		return 502;
 	if (h->proxy)
 		return 400;	/* Squid: an origin-form request */
-	if (ieq(m, n, "GET") || ieq(m, n, "HEAD") || ieq(m, n, "POST")) {
+	if (vconn_word_eq(m, n, "GET") || vconn_word_eq(m, n, "HEAD") ||
+	    vconn_word_eq(m, n, "POST")) {
 		if (r->absolute)
 			return 200;	/* served as local, like Apache */
 		return is_index(r->target, r->tlen) ? 200 : 404;
 	}
-	if (ieq(m, n, "OPTIONS"))
+	if (vconn_word_eq(m, n, "OPTIONS"))
 		return 200;
-	if (ieq(m, n, "PUT") || ieq(m, n, "DELETE") || ieq(m, n, "TRACE") ||
-	    ieq(m, n, "PROPFIND") || ieq(m, n, "SEARCH") ||
-	    ieq(m, n, "MKCOL") || ieq(m, n, "MOVE") || ieq(m, n, "COPY") ||
-	    ieq(m, n, "LOCK") || ieq(m, n, "UNLOCK") ||
-	    ieq(m, n, "PROPPATCH"))
+	if (vconn_word_eq(m, n, "PUT") || vconn_word_eq(m, n, "DELETE") ||
+	    vconn_word_eq(m, n, "TRACE") ||
+	    vconn_word_eq(m, n, "PROPFIND") || vconn_word_eq(m, n, "SEARCH") ||
+	    vconn_word_eq(m, n, "MKCOL") || vconn_word_eq(m, n, "MOVE") ||
+	    vconn_word_eq(m, n, "COPY") ||
+	    vconn_word_eq(m, n, "LOCK") || vconn_word_eq(m, n, "UNLOCK") ||
+	    vconn_word_eq(m, n, "PROPPATCH"))
 		return 405;
 	return 501;
 }
@@ -595,20 +577,20 @@ request(struct flow *f, struct http *h, const uint8_t *d, size_t len)
 		    val[vlen - 1] == '\t'))
 			vlen--;
 		for (i = 0; i < sizeof(recorded) / sizeof(recorded[0]); i++)
-			if (ieq(name, nlen, recorded[i][0]))
+			if (vconn_word_eq(name, nlen, recorded[i][0]))
 				vconn_field(f, &ev, recorded[i][1], val, vlen);
-		if (ieq(name, nlen, "content-length")) {
+		if (vconn_word_eq(name, nlen, "content-length")) {
 			if (r.has_len || parse_uint(val, vlen,
 			    UINT64_C(1) << 40, &r.clen) == -1)
 				bad = 1;
 			r.has_len = 1;
-		} else if (ieq(name, nlen, "transfer-encoding"))
+		} else if (vconn_word_eq(name, nlen, "transfer-encoding"))
 			r.chunked = 1;
-		else if (ieq(name, nlen, "connection") ||
-		    ieq(name, nlen, "proxy-connection")) {
-			if (ieq(val, vlen, "close"))
+		else if (vconn_word_eq(name, nlen, "connection") ||
+		    vconn_word_eq(name, nlen, "proxy-connection")) {
+			if (vconn_word_eq(val, vlen, "close"))
 				r.conn_close = 1;
-			else if (ieq(val, vlen, "keep-alive"))
+			else if (vconn_word_eq(val, vlen, "keep-alive"))
 				r.conn_keep = 1;
 		}
 	}
@@ -627,7 +609,7 @@ request(struct flow *f, struct http *h, const uint8_t *d, size_t len)
 	h->keep = !bad && h->status != 400 && h->status != 411 &&
 	    r.minor >= 0 && (r.minor >= 1 ? !r.conn_close : r.conn_keep) &&
 	    h->nreq < HTTP_REQS_MAX && !(r.connect && h->status == 200);
-	h->head_only = ieq(r.method, r.mlen, "HEAD");
+	h->head_only = vconn_word_eq(r.method, r.mlen, "HEAD");
 	h->tunnel = r.connect && h->status == 200;
 	if (!bad && h->status != 411 && !r.connect &&
 	    (r.chunked || (r.has_len && r.clen > 0))) {
@@ -637,8 +619,8 @@ request(struct flow *f, struct http *h, const uint8_t *d, size_t len)
 		h->ch_linelen = 0;
 		h->ch_trailers = 0;
 		h->body_left = r.chunked ? 0 : r.clen;
-		h->upload = ieq(r.method, r.mlen, "POST") ||
-		    ieq(r.method, r.mlen, "PUT");
+		h->upload = vconn_word_eq(r.method, r.mlen, "POST") ||
+		    vconn_word_eq(r.method, r.mlen, "PUT");
 		/* A body this service will not read ends the connection
 		 * after the answer, as Apache does past LimitRequestBody. */
 		if (!h->upload)

@@ -11,7 +11,6 @@
  * authzid: AUTH PLAIN and LOGIN, RFC 4616 and the LOGIN draft, always
  * refused), "command" for anything else a client says.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,34 +69,6 @@ struct smtp {
 	struct buf	 in;
 	struct buf	 msg;		/* max 0 until the first DATA */
 };
-
-static int
-reply(struct flow *f, const char *text)
-{
-	return vconn_send(f, text, strlen(text));
-}
-
-static int
-word_eq(const uint8_t *w, size_t n, const char *s)
-{
-	size_t i;
-
-	if (n != strlen(s))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (toupper(w[i]) != s[i])
-			return 0;
-	return 1;
-}
-
-/* Does line start with s, case-folded? */
-static int
-prefix_eq(const uint8_t *l, size_t n, const char *s)
-{
-	size_t k = strlen(s);
-
-	return n >= k && word_eq(l, k, s);
-}
 
 /* The path of "MAIL FROM:<path> params" (§4.1.2): printable bytes
  * between < and >, or up to the first space without them. */
@@ -178,7 +149,8 @@ data_line(struct flow *f, struct smtp *c, const uint8_t *l, size_t n,
 	if (c->in_head) {
 		if (n == 0)
 			c->in_head = 0;
-		else if (c->subject[0] == '\0' && prefix_eq(l, n, "SUBJECT:")) {
+		else if (c->subject[0] == '\0' &&
+		    vconn_prefix_eq(l, n, "SUBJECT:")) {
 			for (k = 8; k < n && l[k] == ' '; k++)
 				;
 			room = n - k < SMTP_SUBJECT ? n - k : SMTP_SUBJECT;
@@ -236,7 +208,7 @@ login_event(struct flow *f, struct smtp *c, const char *mech,
 	vconn_field(f, &ev, "success", "false", 5);
 	vconn_event_emit(f, &ev);
 	c->st = ST_CMD;
-	return reply(f, "535 5.7.8 Error: authentication failed\r\n");
+	return vconn_puts(f, "535 5.7.8 Error: authentication failed\r\n");
 }
 
 /* AUTH PLAIN's message: authzid NUL authcid NUL passwd (RFC 4616 §2). */
@@ -251,7 +223,7 @@ auth_plain(struct flow *f, struct smtp *c, const uint8_t *a, size_t n)
 	    (z1 = memchr(d, 0, len)) == NULL ||
 	    (z2 = memchr(z1 + 1, 0, len - (size_t)(z1 + 1 - d))) == NULL) {
 		c->st = ST_CMD;
-		return reply(f, "501 5.5.2 Cannot decode response\r\n");
+		return vconn_puts(f, "501 5.5.2 Cannot decode response\r\n");
 	}
 	return login_event(f, c, "PLAIN", d, (size_t)(z1 - d), z1 + 1,
 	    (size_t)(z2 - z1 - 1), z2 + 1, len - (size_t)(z2 + 1 - d));
@@ -266,30 +238,30 @@ auth(struct flow *f, struct smtp *c, const uint8_t *a, size_t n)
 
 	for (k = 0; k < n && a[k] != ' '; k++)
 		;
-	if (word_eq(a, k, "PLAIN")) {
+	if (vconn_word_eq(a, k, "PLAIN")) {
 		while (k < n && a[k] == ' ')
 			k++;
 		if (k < n)
 			return auth_plain(f, c, a + k, n - k);
 		c->st = ST_AUTH_PLAIN;
-		return reply(f, "334 \r\n");
+		return vconn_puts(f, "334 \r\n");
 	}
-	if (word_eq(a, k, "LOGIN")) {
+	if (vconn_word_eq(a, k, "LOGIN")) {
 		while (k < n && a[k] == ' ')
 			k++;
 		if (k < n) {
 			if (b64(a + k, n - k, u, sizeof(u), &ulen) == -1)
-				return reply(f, "501 5.5.2 Cannot decode "
+				return vconn_puts(f, "501 5.5.2 Cannot decode "
 				    "response\r\n");
 			memcpy(c->user, u, ulen);
 			c->user[ulen] = '\0';
 			c->st = ST_AUTH_PASS;
-			return reply(f, "334 UGFzc3dvcmQ6\r\n");
+			return vconn_puts(f, "334 UGFzc3dvcmQ6\r\n");
 		}
 		c->st = ST_AUTH_USER;
-		return reply(f, "334 VXNlcm5hbWU6\r\n");
+		return vconn_puts(f, "334 VXNlcm5hbWU6\r\n");
 	}
-	return reply(f, "504 5.5.4 Unrecognized authentication type\r\n");
+	return vconn_puts(f, "504 5.5.4 Unrecognized authentication type\r\n");
 }
 
 static int
@@ -358,11 +330,13 @@ rcpt(struct flow *f, struct smtp *c, const uint8_t *a, size_t n)
 	size_t len, have;
 
 	if (!c->has_from)
-		return reply(f, "503 5.5.1 Error: need MAIL command\r\n");
+		return vconn_puts(f, "503 5.5.1 Error: need MAIL command\r\n");
 	if (c->nrcpt >= SMTP_RCPT_MAX)
-		return reply(f, "452 4.5.3 Error: too many recipients\r\n");
+		return vconn_puts(f,
+		    "452 4.5.3 Error: too many recipients\r\n");
 	if ((len = path_of(a, n, to, sizeof(to))) == 0)
-		return reply(f, "501 5.1.3 Bad recipient address syntax\r\n");
+		return vconn_puts(f,
+		    "501 5.1.3 Bad recipient address syntax\r\n");
 	have = strlen(c->rcpt);
 	if (have + (have > 0) + len < sizeof(c->rcpt)) {
 		if (have > 0)
@@ -376,7 +350,7 @@ rcpt(struct flow *f, struct smtp *c, const uint8_t *a, size_t n)
 	if (c->fl->style == STYLE_SENDMAIL)
 		return vconn_printf(f, "250 2.1.5 <%s>... Recipient ok\r\n",
 		    to);
-	return reply(f, "250 2.1.5 Ok\r\n");
+	return vconn_puts(f, "250 2.1.5 Ok\r\n");
 }
 
 static int
@@ -397,13 +371,15 @@ line(struct flow *f, void *arg, const uint8_t *l, size_t n, int toolong)
 	case ST_AUTH_PLAIN:
 		if (n == 1 && l[0] == '*') {
 			c->st = ST_CMD;
-			return reply(f, "501 5.7.0 Authentication aborted\r\n");
+			return vconn_puts(f,
+			    "501 5.7.0 Authentication aborted\r\n");
 		}
 		if (c->st == ST_AUTH_PLAIN)
 			return auth_plain(f, c, l, n);
 		if (b64(l, n, u, sizeof(u), &ulen) == -1) {
 			c->st = ST_CMD;
-			return reply(f, "501 5.5.2 Cannot decode response\r\n");
+			return vconn_puts(f,
+			    "501 5.5.2 Cannot decode response\r\n");
 		}
 		if (c->st == ST_AUTH_PASS)
 			return login_event(f, c, "LOGIN", NULL, 0, c->user,
@@ -411,12 +387,12 @@ line(struct flow *f, void *arg, const uint8_t *l, size_t n, int toolong)
 		memcpy(c->user, u, ulen);
 		c->user[ulen] = '\0';
 		c->st = ST_AUTH_PASS;
-		return reply(f, "334 UGFzc3dvcmQ6\r\n");
+		return vconn_puts(f, "334 UGFzc3dvcmQ6\r\n");
 	}
 	if (toolong)
-		return reply(f, "500 5.5.0 Error: line too long\r\n");
+		return vconn_puts(f, "500 5.5.0 Error: line too long\r\n");
 	if (++c->ncmds > SMTP_CMDS_MAX) {
-		(void)reply(f, "421 4.7.0 Error: too many commands\r\n");
+		(void)vconn_puts(f, "421 4.7.0 Error: too many commands\r\n");
 		c->st = ST_QUIT;
 		vconn_close(f);
 		return 1;
@@ -429,29 +405,30 @@ line(struct flow *f, void *arg, const uint8_t *l, size_t n, int toolong)
 		a++;
 		alen--;
 	}
-	if (word_eq(l, clen, "HELO") || word_eq(l, clen, "EHLO"))
-		return ehlo(f, c, word_eq(l, clen, "EHLO"), a, alen);
-	if (word_eq(l, clen, "AUTH"))
+	if (vconn_word_eq(l, clen, "HELO") || vconn_word_eq(l, clen, "EHLO"))
+		return ehlo(f, c, vconn_word_eq(l, clen, "EHLO"), a, alen);
+	if (vconn_word_eq(l, clen, "AUTH"))
 		return auth(f, c, a, alen);
-	if (prefix_eq(l, n, "MAIL FROM:")) {
+	if (vconn_prefix_eq(l, n, "MAIL FROM:")) {
 		reset_mail(c);
 		path_of(l + 10, n - 10, c->from, sizeof(c->from));
 		c->has_from = 1;
 		if (c->fl->style == STYLE_SENDMAIL)
 			return vconn_printf(f, "250 2.1.0 <%s>... Sender ok"
 			    "\r\n", c->from);
-		return reply(f, c->fl->style == STYLE_EXCHANGE ?
+		return vconn_puts(f, c->fl->style == STYLE_EXCHANGE ?
 		    "250 2.1.0 Sender OK\r\n" : "250 2.1.0 Ok\r\n");
 	}
-	if (prefix_eq(l, n, "RCPT TO:"))
+	if (vconn_prefix_eq(l, n, "RCPT TO:"))
 		return rcpt(f, c, l + 8, n - 8);
 	command_event(f, l, clen, a, alen);
-	if (word_eq(l, clen, "DATA")) {
+	if (vconn_word_eq(l, clen, "DATA")) {
 		if (c->nrcpt == 0)
-			return reply(f, "503 5.5.1 Error: need RCPT command"
+			return vconn_puts(f,
+			    "503 5.5.1 Error: need RCPT command"
 			    "\r\n");
 		if (++c->nmsgs > SMTP_MSGS_MAX) {
-			(void)reply(f, "421 4.7.0 Error: too many messages"
+			(void)vconn_puts(f, "421 4.7.0 Error: too many messages"
 			    "\r\n");
 			c->st = ST_QUIT;
 			vconn_close(f);
@@ -459,34 +436,37 @@ line(struct flow *f, void *arg, const uint8_t *l, size_t n, int toolong)
 		}
 		if (c->msg.max == 0 &&
 		    vconn_buf_init(f, &c->msg, VSERVICE_UPLOAD_MAX) == -1)
-			return reply(f, "452 4.3.1 Insufficient system storage"
+			return vconn_puts(f,
+			    "452 4.3.1 Insufficient system storage"
 			    "\r\n");
 		c->st = ST_DATA;
 		c->in_head = 1;
-		return reply(f, "354 End data with <CR><LF>.<CR><LF>\r\n");
+		return vconn_puts(f, "354 End data with <CR><LF>.<CR><LF>\r\n");
 	}
-	if (word_eq(l, clen, "RSET")) {
+	if (vconn_word_eq(l, clen, "RSET")) {
 		reset_mail(c);
-		return reply(f, "250 2.0.0 Ok\r\n");
+		return vconn_puts(f, "250 2.0.0 Ok\r\n");
 	}
-	if (word_eq(l, clen, "NOOP"))
-		return reply(f, "250 2.0.0 Ok\r\n");
-	if (word_eq(l, clen, "QUIT")) {
-		(void)reply(f, "221 2.0.0 Bye\r\n");
+	if (vconn_word_eq(l, clen, "NOOP"))
+		return vconn_puts(f, "250 2.0.0 Ok\r\n");
+	if (vconn_word_eq(l, clen, "QUIT")) {
+		(void)vconn_puts(f, "221 2.0.0 Bye\r\n");
 		c->st = ST_QUIT;
 		vconn_close(f);
 		return 1;
 	}
-	if (word_eq(l, clen, "VRFY"))
-		return reply(f, "252 2.0.0 Cannot VRFY user, but will accept "
+	if (vconn_word_eq(l, clen, "VRFY"))
+		return vconn_puts(f,
+		    "252 2.0.0 Cannot VRFY user, but will accept "
 		    "message\r\n");
-	if (word_eq(l, clen, "STARTTLS"))
-		return reply(f, "454 4.7.0 TLS not available due to local "
+	if (vconn_word_eq(l, clen, "STARTTLS"))
+		return vconn_puts(f, "454 4.7.0 TLS not available due to local "
 		    "problem\r\n");
-	if (word_eq(l, clen, "HELP"))
-		return reply(f, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA "
+	if (vconn_word_eq(l, clen, "HELP"))
+		return vconn_puts(f,
+		    "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA "
 		    "RSET NOOP QUIT VRFY AUTH\r\n");
-	return reply(f, "502 5.5.2 Error: command not recognized\r\n");
+	return vconn_puts(f, "502 5.5.2 Error: command not recognized\r\n");
 }
 
 static int

@@ -158,12 +158,6 @@ struct telnet {
 static int	greet(struct flow *, struct telnet *, int);
 
 static int
-say(struct flow *f, const char *s)
-{
-	return vconn_send(f, s, strlen(s));
-}
-
-static int
 iac3(struct flow *f, uint8_t verb, uint8_t option)
 {
 	uint8_t b[3] = { IAC, verb, option };
@@ -186,21 +180,22 @@ prompt(struct flow *f, struct telnet *t)
 	switch (t->st) {
 	case ST_USER:
 		if (t->fl->style == STYLE_ROUTER)
-			return say(f, "Username: ");
+			return vconn_puts(f, "Username: ");
 		if (unix)
 			return vconn_printf(f, "%s login: ", t->host);
-		return say(f, "login: ");
+		return vconn_puts(f, "login: ");
 	case ST_PASS:
-		return say(f, t->fl->style == STYLE_WINDOWS ? "password: " :
+		return vconn_puts(f,
+		    t->fl->style == STYLE_WINDOWS ? "password: " :
 		    "Password: ");
 	case ST_SHELL:
 		if (t->fl->style == STYLE_WINDOWS)
-			return say(f, "C:\\Documents and Settings\\"
+			return vconn_puts(f, "C:\\Documents and Settings\\"
 			    "Administrator>");
 		if (t->fl->style == STYLE_ROUTER)
 			return vconn_printf(f, "%s>", t->host);
 		if (t->fl->style == STYLE_BUSYBOX)
-			return say(f, "# ");
+			return vconn_puts(f, "# ");
 		if (strcmp(t->user, "root") == 0)
 			return vconn_printf(f, "root@%s:~# ", t->host);
 		return vconn_printf(f, "%s@%s:~$ ", t->user, t->host);
@@ -364,13 +359,14 @@ unix_answer(struct flow *f, struct telnet *t, const struct tok *prog,
 			(void)vconn_printf(f, "Linux %s %s", t->host,
 			    t->fl->uname);
 		else if (n > 1 && tok_is(&tk[1], "-r"))
-			(void)say(f, t->fl->version);
+			(void)vconn_puts(f, t->fl->version);
 		else if (n > 1 && tok_is(&tk[1], "-m"))
-			(void)say(f, t->fl->style == STYLE_BUSYBOX ? "mips" :
+			(void)vconn_puts(f,
+			    t->fl->style == STYLE_BUSYBOX ? "mips" :
 			    "i686");
 		else
-			(void)say(f, "Linux");
-		(void)say(f, "\r\n");
+			(void)vconn_puts(f, "Linux");
+		(void)vconn_puts(f, "\r\n");
 	} else if (tok_is(prog, "id"))
 		(void)vconn_printf(f, root ? "uid=0(root) gid=0(root) "
 		    "groups=0(root)\r\n" : "uid=1000(%s) gid=1000(%s) "
@@ -381,11 +377,12 @@ unix_answer(struct flow *f, struct telnet *t, const struct tok *prog,
 		(void)vconn_printf(f, root ? "/root\r\n" : "/home/%s\r\n",
 		    t->user);
 	else if (tok_is(prog, "ls"))
-		(void)say(f, "bin   dev  home  lib  mnt  proc  sbin  tmp  usr  "
+		(void)vconn_puts(f,
+		    "bin   dev  home  lib  mnt  proc  sbin  tmp  usr  "
 		    "var\r\n");
 	else if (tok_is(prog, "cat") && n > 1 &&
 	    tok_is(&tk[1], "/proc/cpuinfo"))
-		(void)say(f, cpuinfo);
+		(void)vconn_puts(f, cpuinfo);
 	else if (tok_is(prog, "cat") && n > 1)
 		(void)vconn_printf(f, "cat: %.*s: No such file or directory"
 		    "\r\n", (int)(tk[1].n > 64 ? 64 : tk[1].n), tk[1].p);
@@ -393,12 +390,12 @@ unix_answer(struct flow *f, struct telnet *t, const struct tok *prog,
 		for (i = 1; i < n; i++)
 			(void)vconn_printf(f, "%s%.*s", i > 1 ? " " : "",
 			    (int)tk[i].n, tk[i].p);
-		(void)say(f, "\r\n");
+		(void)vconn_puts(f, "\r\n");
 	} else if (tok_is(prog, "wget") && url[0] != '\0')
 		(void)vconn_printf(f, "wget: unable to resolve host address"
 		    "\r\n");
 	else if (tok_is(prog, "curl") && url[0] != '\0')
-		(void)say(f, "curl: (6) Could not resolve host\r\n");
+		(void)vconn_puts(f, "curl: (6) Could not resolve host\r\n");
 	else if (tok_is(prog, "tftp") || tok_is(prog, "ftpget"))
 		(void)vconn_printf(f, "%.*s: timeout\r\n", (int)prog->n,
 		    prog->p);
@@ -429,7 +426,7 @@ windows_answer(struct flow *f, struct telnet *t, const struct tok *prog,
 	else if (tok_is(prog, "whoami"))
 		(void)vconn_printf(f, "%s\\%s\r\n", t->host, t->user);
 	else if (tok_is(prog, "dir"))
-		(void)say(f, " Volume in drive C has no label.\r\n\r\n "
+		(void)vconn_puts(f, " Volume in drive C has no label.\r\n\r\n "
 		    "Directory of C:\\Documents and Settings\\Administrator\r\n"
 		    "\r\n03/14/2006  09:12 AM    <DIR>          .\r\n"
 		    "03/14/2006  09:12 AM    <DIR>          ..\r\n"
@@ -438,7 +435,8 @@ windows_answer(struct flow *f, struct telnet *t, const struct tok *prog,
 	else if (tok_is(prog, "cd") || tok_is(prog, "echo"))
 		;
 	else if (tok_is(prog, "tftp"))
-		(void)say(f, "Timeout occurred\r\nConnect request failed\r\n");
+		(void)vconn_puts(f,
+		    "Timeout occurred\r\nConnect request failed\r\n");
 	else
 		(void)vconn_printf(f, "'%.*s' is not recognized as an internal "
 		    "or external command,\r\noperable program or batch "
@@ -458,9 +456,10 @@ router_answer(struct flow *f, struct telnet *t, const struct tok *prog,
 	    tk[1].n >= 3 && memcmp(tk[1].p, "ver", 3) == 0)
 		(void)vconn_printf(f, "%s\r\n", t->fl->version);
 	else if (tok_is(prog, "enable") || tok_is(prog, "en"))
-		(void)say(f, "% Error in authentication.\r\n");
+		(void)vconn_puts(f, "% Error in authentication.\r\n");
 	else
-		(void)say(f, "% Unknown command or computer name, or unable to "
+		(void)vconn_puts(f,
+		    "% Unknown command or computer name, or unable to "
 		    "find computer address\r\n");
 	return 0;
 }
@@ -545,7 +544,7 @@ line_done(struct flow *f, struct telnet *t)
 
 	t->llen = 0;
 	if (echoing(t) || t->st == ST_PASS)
-		(void)say(f, "\r\n");
+		(void)vconn_puts(f, "\r\n");
 	switch (t->st) {
 	case ST_USER:
 		if (n == 0)
@@ -563,9 +562,10 @@ line_done(struct flow *f, struct telnet *t)
 		login_event(f, t, t->line, n);
 		t->st = ST_SHELL;
 		if (t->fl->style == STYLE_WINDOWS)
-			(void)say(f, ms_welcome);
+			(void)vconn_puts(f, ms_welcome);
 		else if (t->fl->style == STYLE_LINUX)
-			(void)say(f, "\r\nThe programs included with the "
+			(void)vconn_puts(f,
+			    "\r\nThe programs included with the "
 			    "Debian GNU/Linux system are free software.\r\n"
 			    "\r\n");
 		break;
@@ -692,14 +692,14 @@ text(struct flow *f, struct telnet *t, uint8_t c)
 		if (t->llen > 0) {
 			t->llen--;
 			if (echoing(t) && t->st != ST_PASS)
-				return say(f, "\b \b");
+				return vconn_puts(f, "\b \b");
 		}
 		return 0;
 	case 0x03:		/* ^C: the line is dropped */
 		t->llen = 0;
 		if (t->st != ST_SHELL)
 			return 0;
-		return say(f, "^C\r\n") == -1 ? -1 : prompt(f, t);
+		return vconn_puts(f, "^C\r\n") == -1 ? -1 : prompt(f, t);
 	case 0x04:		/* ^D on an empty line: logout */
 		if (t->llen == 0 && t->st == ST_SHELL) {
 			t->st = ST_DONE;
@@ -747,7 +747,7 @@ telnet_data(struct flow *f, void *state, const uint8_t *d, size_t len)
 				t->sbcut = 0;
 				t->in = IN_SB;
 			} else if (c == AYT)
-				rc = say(f, "\r\n[Yes]\r\n");
+				rc = vconn_puts(f, "\r\n[Yes]\r\n");
 			else if (c == EC && t->llen > 0)
 				t->llen--;
 			else if (c == EL || c == IP)
@@ -813,7 +813,7 @@ greet(struct flow *f, struct telnet *t, int negotiating)
 		if (vconn_send(f, fl->later, fl->later_len) == -1)
 			return -1;
 	}
-	if (say(f, fl->banner) == -1)
+	if (vconn_puts(f, fl->banner) == -1)
 		return -1;
 	return prompt(f, t);
 }
