@@ -11,6 +11,14 @@
 
 #include "test_stack.h"
 
+/* The sensor block every suite's configuration begins with. */
+#define S_SENSOR							\
+	"sensor {\n"							\
+	"	interface veth0\n"					\
+	"	limits { connections 64; payload 1M }\n"		\
+	"	limit idle 10s\n"					\
+	"}\n"
+
 /* One TCP client connection to dst:dport. */
 struct s_conn {
 	const char	*dst;
@@ -154,6 +162,35 @@ static inline void
 s_reset_got(struct s_conn *c)
 {
 	c->ngot = 0;
+}
+
+/* What the service sent holds want (got may hold NULs). */
+static inline void
+s_assert_has(struct s_conn *c, const char *want)
+{
+	if (memmem(c->got, c->ngot, want, strlen(want)) == NULL)
+		fail_msg("no \"%s\" in \"%s\"", want, s_text(c));
+}
+
+/* One exchange of a line protocol: send line, the answer holds want. */
+static inline void
+s_say(struct harness *h, struct s_conn *c, const char *line,
+    const char *want)
+{
+	s_reset_got(c);
+	s_sends(h, c, line);
+	s_assert_has(c, want);
+}
+
+/* The client closes its side (FIN); what the service answers is taken. */
+static inline void
+s_fin(struct harness *h, struct s_conn *c)
+{
+	h_clear_out(h);
+	h_tcp(h, c->dst, c->sport, c->dport, TH_FIN | TH_ACK, c->snd, c->rcv,
+	    NULL, 0, 0);
+	c->snd++;
+	s_collect(h, c);
 }
 
 /* One UDP datagram to dst:dport; the reply (if any) into out.  The

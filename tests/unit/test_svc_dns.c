@@ -7,11 +7,7 @@
 #include "test_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 64; payload 1M }\n"
-	"	limit idle 10s\n"
-	"}\n"
+	S_SENSOR
 	"create linux\n"
 	"set linux personality \"Linux 2.6.32\"\n"
 	"add linux udp port 53 internal \"dns\"\n"

@@ -10,11 +10,7 @@
 #include "test_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 64; payload 1M }\n"
-	"	limit idle 10s\n"
-	"}\n"
+	S_SENSOR
 	"create lin\n"
 	"set lin personality \"Linux 2.6.32\"\n"
 	"add lin tcp port 21 internal \"ftp anonymous\"\n"
@@ -32,21 +28,6 @@ static int
 setup(void **state)
 {
 	return h_new(state, cfg);
-}
-
-static void
-assert_has(struct s_conn *c, const char *want)
-{
-	if (strstr(s_text(c), want) == NULL)
-		fail_msg("no \"%s\" in \"%s\"", want, s_text(c));
-}
-
-static void
-cmd(struct harness *h, struct s_conn *c, const char *line, const char *want)
-{
-	s_reset_got(c);
-	s_sends(h, c, line);
-	assert_has(c, want);
 }
 
 /* The port a 227 reply names; its address must be the host's own. */
@@ -73,8 +54,8 @@ login(struct harness *h, struct s_conn *c, const char *dst, uint16_t sport,
 
 	s_open(h, c, dst, sport, 21);
 	snprintf(line, sizeof(line), "USER %s\r\n", user);
-	cmd(h, c, line, "331 ");
-	cmd(h, c, "PASS x@example.org\r\n", "230 ");
+	s_say(h, c, line, "331 ");
+	s_say(h, c, "PASS x@example.org\r\n", "230 ");
 }
 
 static void
@@ -85,10 +66,10 @@ test_ftp_banner_follows_the_personality(void **state)
 
 	s_open(h, &c, LIN, 41000, 21);
 	assert_string_equal(s_text(&c), "220 (vsFTPd 2.3.4)\r\n");
-	cmd(h, &c, "SYST\r\n", "215 UNIX Type: L8\r\n");
+	s_say(h, &c, "SYST\r\n", "215 UNIX Type: L8\r\n");
 	s_open(h, &c, WIN, 41001, 21);
 	assert_string_equal(s_text(&c), "220 Microsoft FTP Service\r\n");
-	cmd(h, &c, "SYST\r\n", "215 Windows_NT\r\n");
+	s_say(h, &c, "SYST\r\n", "215 Windows_NT\r\n");
 }
 
 static void
@@ -99,17 +80,17 @@ test_ftp_login_is_recorded_and_refused(void **state)
 	struct s_conn c;
 
 	s_open(h, &c, LIN, 41002, 2121);
-	cmd(h, &c, "USER root\r\n", "331 Password required for root.\r\n");
-	cmd(h, &c, "PASS toor\r\n", "530 Login incorrect.\r\n");
+	s_say(h, &c, "USER root\r\n", "331 Password required for root.\r\n");
+	s_say(h, &c, "PASS toor\r\n", "530 Login incorrect.\r\n");
 	e = s_svc_ev(h, "login", 0);
 	assert_string_equal(e->u.service.service, "ftp");
 	assert_field(e, "user", "root");
 	assert_field(e, "password", "toor");
 	assert_field(e, "success", "false");
 	/* Nothing but USER/PASS before a login. */
-	cmd(h, &c, "LIST\r\n", "530 Please login with USER and PASS.\r\n");
-	cmd(h, &c, "PASS again\r\n", "503 ");
-	cmd(h, &c, "QUIT\r\n", "221 Goodbye.\r\n");
+	s_say(h, &c, "LIST\r\n", "530 Please login with USER and PASS.\r\n");
+	s_say(h, &c, "PASS again\r\n", "503 ");
+	s_say(h, &c, "QUIT\r\n", "221 Goodbye.\r\n");
 	assert_int_equal(c.fin, 1);
 }
 
@@ -121,15 +102,15 @@ test_ftp_anonymous_is_accepted_when_configured(void **state)
 
 	login(h, &c, LIN, 41003, "anonymous");
 	assert_field(s_svc_ev(h, "login", 0), "success", "true");
-	cmd(h, &c, "PWD\r\n", "257 \"/\" is the current directory\r\n");
-	cmd(h, &c, "CWD pub/../incoming/./x\r\n", "250 ");
-	cmd(h, &c, "PWD\r\n", "257 \"/incoming/x\"");
-	cmd(h, &c, "CDUP\r\n", "250 ");
-	cmd(h, &c, "PWD\r\n", "257 \"/incoming\"");
-	cmd(h, &c, "TYPE I\r\n", "200 Switching to Binary mode.\r\n");
-	cmd(h, &c, "FEAT\r\n", " EPSV\r\n");
-	cmd(h, &c, "RETR /etc/passwd\r\n", "550 ");
-	cmd(h, &c, "XYZZY\r\n", "500 Unknown command.\r\n");
+	s_say(h, &c, "PWD\r\n", "257 \"/\" is the current directory\r\n");
+	s_say(h, &c, "CWD pub/../incoming/./x\r\n", "250 ");
+	s_say(h, &c, "PWD\r\n", "257 \"/incoming/x\"");
+	s_say(h, &c, "CDUP\r\n", "250 ");
+	s_say(h, &c, "PWD\r\n", "257 \"/incoming\"");
+	s_say(h, &c, "TYPE I\r\n", "200 Switching to Binary mode.\r\n");
+	s_say(h, &c, "FEAT\r\n", " EPSV\r\n");
+	s_say(h, &c, "RETR /etc/passwd\r\n", "550 ");
+	s_say(h, &c, "XYZZY\r\n", "500 Unknown command.\r\n");
 	assert_field(s_svc_ev(h, "command", 7), "cmd", "RETR");
 	assert_field(s_svc_ev(h, "command", 7), "arg", "/etc/passwd");
 }
@@ -142,7 +123,7 @@ test_ftp_pasv_list_is_sent_over_the_data_connection(void **state)
 	uint16_t port;
 
 	login(h, &c, LIN, 41004, "ftp");
-	cmd(h, &c, "PASV\r\n", "227 Entering Passive Mode (");
+	s_say(h, &c, "PASV\r\n", "227 Entering Passive Mode (");
 	port = pasv_port(&c, LIN);
 	assert_true(port >= 40000 && port <= 50000);
 	/* curl's order: connect first, then LIST. */
@@ -156,7 +137,7 @@ test_ftp_pasv_list_is_sent_over_the_data_connection(void **state)
 	assert_non_null(strstr(s_text(&d), " welcome.msg\r\n"));
 	assert_int_equal(d.fin, 1);
 	/* One transfer per PASV. */
-	cmd(h, &c, "NLST\r\n", "425 Use PORT or PASV first.\r\n");
+	s_say(h, &c, "NLST\r\n", "425 Use PORT or PASV first.\r\n");
 	/* One connection per PASV: the port is not open any more. */
 	h_clear_out(h);
 	h_tcp(h, LIN, 41006, port, TH_SYN, 5000, 0, NULL, 0, 0);
@@ -176,12 +157,12 @@ test_ftp_stor_through_pasv_is_an_upload(void **state)
 	for (i = 0; i < sizeof(file); i++)
 		file[i] = (uint8_t)(i * 7 + 3);
 	login(h, &c, WIN, 41007, "admin");
-	cmd(h, &c, "EPSV\r\n", "229 Entering Extended Passive Mode (|||");
+	s_say(h, &c, "EPSV\r\n", "229 Entering Extended Passive Mode (|||");
 	port = (uint16_t)strtoul(strstr(s_text(&c), "|||") + 3, NULL, 10);
 	assert_true(port >= 1025 && port <= 5000);
 	/* STOR before the connection: the reply waits for it.  The upload
 	 * is named by its path from the working directory. */
-	cmd(h, &c, "CWD /incoming/sub\r\n", "250 CWD command successful.");
+	s_say(h, &c, "CWD /incoming/sub\r\n", "250 CWD command successful.");
 	s_reset_got(&c);
 	s_sends(h, &c, "STOR ../x.exe\r\n");
 	assert_int_equal(c.ngot, 0);
@@ -218,19 +199,19 @@ test_ftp_port_is_recorded_and_never_connected(void **state)
 	size_t i;
 
 	login(h, &c, LIN, 41009, "anonymous");
-	cmd(h, &c, "PORT 192,0,2,7,0,25\r\n", "200 PORT command successful");
+	s_say(h, &c, "PORT 192,0,2,7,0,25\r\n", "200 PORT command successful");
 	e = s_svc_ev(h, "command", 0);
 	assert_field(e, "cmd", "PORT");
 	assert_field(e, "host", "192.0.2.7");
 	assert_field(e, "port", "25");
 	h_clear_out(h);
-	cmd(h, &c, "LIST\r\n", "425 Can't open data connection.\r\n");
-	cmd(h, &c, "EPRT |2|2001:db8::7|21|\r\n", "200 ");
+	s_say(h, &c, "LIST\r\n", "425 Can't open data connection.\r\n");
+	s_say(h, &c, "EPRT |2|2001:db8::7|21|\r\n", "200 ");
 	e = s_svc_ev(h, "command", 2);
 	assert_field(e, "host", "2001:db8::7");
 	assert_field(e, "port", "21");
 	h_clear_out(h);
-	cmd(h, &c, "STOR a\r\n", "425 ");
+	s_say(h, &c, "STOR a\r\n", "425 ");
 	for (i = 0; i < h->nout; i++)
 		assert_false((h->out[i].p.tcp.flags & TH_SYN) != 0);
 }
@@ -243,9 +224,9 @@ test_ftp_data_connection_outlives_a_closed_session(void **state)
 	uint16_t port;
 
 	login(h, &c, LIN, 41010, "ftp");
-	cmd(h, &c, "PASV\r\n", "227 ");
+	s_say(h, &c, "PASV\r\n", "227 ");
 	port = pasv_port(&c, LIN);
-	cmd(h, &c, "STOR y\r\n", "");
+	s_say(h, &c, "STOR y\r\n", "");
 	/* The session resets before the data connection arrives. */
 	h_clear_out(h);
 	h_tcp(h, LIN, 41010, 21, TH_RST | TH_ACK, c.snd, c.rcv, NULL, 0, 0);
@@ -285,24 +266,24 @@ test_ftp_pasv_port_is_the_peers_only_and_expires(void **state)
 	uint16_t port;
 
 	login(h, &c, LIN, 41013, "ftp");
-	cmd(h, &c, "PASV\r\n", "227 ");
+	s_say(h, &c, "PASV\r\n", "227 ");
 	port = pasv_port(&c, LIN);
 	/* Another source cannot take the session's data connection. */
 	assert_int_equal(syn_from(h, "10.0.0.98", LIN, port), TH_RST | TH_ACK);
 	/* Nor the same peer on another of our addresses. */
 	assert_int_equal(syn_from(h, "10.0.0.99", WIN, port), TH_RST | TH_ACK);
 	/* A new PASV replaces the last: its port is closed again. */
-	cmd(h, &c, "PASV\r\n", "227 ");
+	s_say(h, &c, "PASV\r\n", "227 ");
 	assert_int_equal(syn_from(h, "10.0.0.99", LIN, port), TH_RST | TH_ACK);
 	port = pasv_port(&c, LIN);
 	/* Past VSERVICE_EXPECT_MS nobody is expected (a NOOP now and then
 	 * keeps the session itself alive). */
 	h_advance(h, 9000);
-	cmd(h, &c, "NOOP\r\n", "200 ");
+	s_say(h, &c, "NOOP\r\n", "200 ");
 	h_advance(h, 9000);
-	cmd(h, &c, "NOOP\r\n", "200 ");
+	s_say(h, &c, "NOOP\r\n", "200 ");
 	h_advance(h, 9000);
-	cmd(h, &c, "NOOP\r\n", "200 ");
+	s_say(h, &c, "NOOP\r\n", "200 ");
 	h_advance(h, 4000);
 	assert_int_equal(syn_from(h, "10.0.0.99", LIN, port), TH_RST | TH_ACK);
 	assert_int_equal(stack_counter(h->st, "expects"), 2);
@@ -325,7 +306,7 @@ test_ftp_long_lines_are_refused(void **state)
 	s_send(h, &c, line, 1400);
 	s_send(h, &c, line + 1400, sizeof(line) - 1400);
 	assert_string_equal(s_text(&c), "500 Command line too long.\r\n");
-	cmd(h, &c, "USER ok\r\n", "331 ");
+	s_say(h, &c, "USER ok\r\n", "331 ");
 	assert_int_equal(s_count_svc(h, "login"), 0);
 }
 

@@ -6,11 +6,7 @@
 #include "test_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 64; payload 1M }\n"
-	"	limit idle 10s\n"
-	"}\n"
+	S_SENSOR
 	"create winxp\n"
 	"set winxp personality \"Microsoft Windows XP Professional SP1\"\n"
 	"add winxp udp port 137 internal \"netbios-ns\"\n"

@@ -7,11 +7,7 @@
 #include "stack_local.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 64; payload 1M }\n"
-	"	limit idle 10s\n"
-	"}\n"
+	S_SENSOR
 	"create host\n"
 	"set host personality \"Linux 2.6.32\"\n"
 	"add host tcp port 6129 internal \"record\"\n"

@@ -9,11 +9,7 @@
 #include "test_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 64; payload 1M }\n"
-	"	limit idle 10s\n"
-	"}\n"
+	S_SENSOR
 	"create win2k\n"
 	"set win2k personality \"Microsoft Windows 2000 SP4\"\n"
 	"add win2k tcp port 135 internal \"msrpc\"\n"

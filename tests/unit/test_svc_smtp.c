@@ -7,11 +7,7 @@
 #include "test_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 64; payload 1M }\n"
-	"	limit idle 10s\n"
-	"}\n"
+	S_SENSOR
 	"create lin\n"
 	"set lin personality \"Linux 2.6.32\"\n"
 	"add lin tcp port 25 internal \"smtp\"\n"
@@ -31,15 +27,6 @@ setup(void **state)
 }
 
 static void
-cmd(struct harness *h, struct s_conn *c, const char *line, const char *want)
-{
-	s_reset_got(c);
-	s_sends(h, c, line);
-	if (strstr(s_text(c), want) == NULL)
-		fail_msg("no \"%s\" in \"%s\"", want, s_text(c));
-}
-
-static void
 test_smtp_banner_follows_the_personality(void **state)
 {
 	struct harness *h = *state;
@@ -48,11 +35,11 @@ test_smtp_banner_follows_the_personality(void **state)
 	s_open(h, &c, LIN, 41000, 25);
 	assert_string_equal(s_text(&c),
 	    "220 lin.localdomain ESMTP Postfix (Debian/GNU)\r\n");
-	cmd(h, &c, "EHLO spam.example\r\n", "250-AUTH PLAIN LOGIN\r\n");
+	s_say(h, &c, "EHLO spam.example\r\n", "250-AUTH PLAIN LOGIN\r\n");
 	s_open(h, &c, WIN, 41001, 25);
 	assert_string_equal(s_text(&c), "220 win.localdomain Microsoft ESMTP "
 	    "MAIL Service, Version: 5.0.2195.6713 ready\r\n");
-	cmd(h, &c, "HELO spam.example\r\n",
+	s_say(h, &c, "HELO spam.example\r\n",
 	    "250 win.localdomain Hello [10.0.0.99]\r\n");
 	assert_field(s_svc_ev(h, "helo", 1), "verb", "HELO");
 	assert_field(s_svc_ev(h, "helo", 1), "name", "spam.example");
@@ -79,16 +66,16 @@ test_smtp_message_is_recorded_and_kept_never_relayed(void **state)
 	size_t i;
 
 	s_open(h, &c, LIN, 41002, 25);
-	cmd(h, &c, "EHLO x\r\n", "250 DSN\r\n");
-	cmd(h, &c, "DATA\r\n", "503 ");
-	cmd(h, &c, "MAIL FROM:<a@example.org> SIZE=100\r\n", "250 2.1.0 Ok");
-	cmd(h, &c, "RCPT TO:<v1@example.com>\r\n", "250 2.1.5 Ok");
-	cmd(h, &c, "rcpt to: <v2@example.net>\r\n", "250 2.1.5 Ok");
-	cmd(h, &c, "DATA\r\n", "354 ");
+	s_say(h, &c, "EHLO x\r\n", "250 DSN\r\n");
+	s_say(h, &c, "DATA\r\n", "503 ");
+	s_say(h, &c, "MAIL FROM:<a@example.org> SIZE=100\r\n", "250 2.1.0 Ok");
+	s_say(h, &c, "RCPT TO:<v1@example.com>\r\n", "250 2.1.5 Ok");
+	s_say(h, &c, "rcpt to: <v2@example.net>\r\n", "250 2.1.5 Ok");
+	s_say(h, &c, "DATA\r\n", "354 ");
 	s_reset_got(&c);
 	s_sends(h, &c, msg);
 	assert_int_equal(c.ngot, 0);
-	cmd(h, &c, ".\r\n", "250 2.0.0 Ok: queued as ");
+	s_say(h, &c, ".\r\n", "250 2.0.0 Ok: queued as ");
 	e = s_svc_ev(h, "mail", 0);
 	assert_field(e, "from", "a@example.org");
 	assert_field(e, "rcpt", "v1@example.com,v2@example.net");
@@ -98,8 +85,8 @@ test_smtp_message_is_recorded_and_kept_never_relayed(void **state)
 	s_assert_upload(h, kept, sizeof(kept) - 1);
 	assert_string_equal(h_find_ev(h, EVENT_UPLOAD, 0)->u.upload.name,
 	    "message.eml");
-	cmd(h, &c, "RSET\r\n", "250 ");
-	cmd(h, &c, "QUIT\r\n", "221 ");
+	s_say(h, &c, "RSET\r\n", "250 ");
+	s_say(h, &c, "QUIT\r\n", "221 ");
 	assert_int_equal(c.fin, 1);
 	/* Never relayed: nothing went anywhere but back to the client. */
 	for (i = 0; i < h->nout; i++)
@@ -114,24 +101,24 @@ test_smtp_auth_plain_and_login_are_recorded(void **state)
 	struct s_conn c;
 
 	s_open(h, &c, WIN, 41003, 25);
-	cmd(h, &c, "EHLO x\r\n", "250-AUTH LOGIN\r\n");
+	s_say(h, &c, "EHLO x\r\n", "250-AUTH LOGIN\r\n");
 	/* "\0admin\0secret" */
-	cmd(h, &c, "AUTH PLAIN AGFkbWluAHNlY3JldA==\r\n", "535 ");
+	s_say(h, &c, "AUTH PLAIN AGFkbWluAHNlY3JldA==\r\n", "535 ");
 	e = s_svc_ev(h, "login", 0);
 	assert_field(e, "mech", "PLAIN");
 	assert_field(e, "user", "admin");
 	assert_field(e, "password", "secret");
 	assert_field(e, "success", "false");
-	cmd(h, &c, "AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n");
-	cmd(h, &c, "dXNlcg==\r\n", "334 UGFzc3dvcmQ6\r\n");
-	cmd(h, &c, "cGFzcw==\r\n", "535 ");
+	s_say(h, &c, "AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n");
+	s_say(h, &c, "dXNlcg==\r\n", "334 UGFzc3dvcmQ6\r\n");
+	s_say(h, &c, "cGFzcw==\r\n", "535 ");
 	e = s_svc_ev(h, "login", 1);
 	assert_field(e, "mech", "LOGIN");
 	assert_field(e, "user", "user");
 	assert_field(e, "password", "pass");
-	cmd(h, &c, "AUTH PLAIN\r\n", "334 ");
-	cmd(h, &c, "!!notbase64\r\n", "501 ");
-	cmd(h, &c, "NOOP\r\n", "250 ");
+	s_say(h, &c, "AUTH PLAIN\r\n", "334 ");
+	s_say(h, &c, "!!notbase64\r\n", "501 ");
+	s_say(h, &c, "NOOP\r\n", "250 ");
 	assert_int_equal(s_count_svc(h, "login"), 2);
 }
 
@@ -143,10 +130,10 @@ test_smtp_close_during_data_keeps_the_message(void **state)
 	struct s_conn c;
 
 	s_open(h, &c, LIN, 41004, 25);
-	cmd(h, &c, "HELO x\r\n", "250 ");
-	cmd(h, &c, "MAIL FROM:<>\r\n", "250 ");
-	cmd(h, &c, "RCPT TO:<x@example.com>\r\n", "250 ");
-	cmd(h, &c, "DATA\r\n", "354 ");
+	s_say(h, &c, "HELO x\r\n", "250 ");
+	s_say(h, &c, "MAIL FROM:<>\r\n", "250 ");
+	s_say(h, &c, "RCPT TO:<x@example.com>\r\n", "250 ");
+	s_say(h, &c, "DATA\r\n", "354 ");
 	/* A line past RFC 5321's 1000 is cut, and says so. */
 	memset(line, 'z', sizeof(line));
 	line[sizeof(line) - 2] = '\r';
@@ -154,9 +141,7 @@ test_smtp_close_during_data_keeps_the_message(void **state)
 	s_send(h, &c, line, 1000);
 	s_send(h, &c, line + 1000, sizeof(line) - 1000);
 	s_sends(h, &c, "tail\r\n");
-	h_clear_out(h);
-	h_tcp(h, c.dst, c.sport, c.dport, TH_FIN | TH_ACK, c.snd, c.rcv, NULL,
-	    0, 0);
+	s_fin(h, &c);
 	assert_field(s_svc_ev(h, "mail", 0), "truncated", "yes");
 	assert_int_equal(h->nup, 1);
 	assert_int_equal(h->uplen, 1000 + 2 + 6);

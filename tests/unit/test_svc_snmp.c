@@ -7,11 +7,7 @@
 #include "test_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 64; payload 1M }\n"
-	"	limit idle 10s\n"
-	"}\n"
+	S_SENSOR
 	"create winxp\n"
 	"set winxp personality \"Microsoft Windows XP Professional SP1\"\n"
 	"set winxp uptime 3600\n"

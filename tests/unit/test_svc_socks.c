@@ -7,11 +7,7 @@
 #include "test_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 64; payload 1M }\n"
-	"	limit idle 10s\n"
-	"}\n"
+	S_SENSOR
 	"create win\n"
 	"set win personality \"Microsoft Windows XP Professional SP1\"\n"
 	"add win tcp port 1080 internal \"socks\"\n"
@@ -39,16 +35,6 @@ assert_only_to_client(const struct harness *h)
 			assert_false((h->out[i].p.tcp.flags & TH_SYN) &&
 			    !(h->out[i].p.tcp.flags & TH_ACK));
 	}
-}
-
-static void
-s_fin(struct harness *h, struct s_conn *c)
-{
-	h_clear_out(h);
-	h_tcp(h, c->dst, c->sport, c->dport, TH_FIN | TH_ACK, c->snd, c->rcv,
-	    NULL, 0, 0);
-	c->snd++;
-	s_collect(h, c);
 }
 
 static void

@@ -8,11 +8,7 @@
 #include "test_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 64; payload 1M }\n"
-	"	limit idle 10s\n"
-	"}\n"
+	S_SENSOR
 	"create lin\n"
 	"set lin personality \"Linux 2.6.32\"\n"
 	"add lin tcp port 22 internal \"ssh\"\n"

