@@ -65,17 +65,6 @@ f_close(void *arg, struct flow *f)
 	eng.closes++;
 }
 
-/* The peer's FIN (half-close). */
-static void
-peer_fin(struct harness *h, struct s_conn *c)
-{
-	h_clear_out(h);
-	h_tcp(h, c->dst, c->sport, c->dport, TH_FIN | TH_ACK, c->snd, c->rcv,
-	    NULL, 0, 0);
-	c->snd++;
-	s_collect(h, c);
-}
-
 static int
 setup(void **state)
 {
@@ -155,7 +144,7 @@ test_vscript_flow_pumps_both_ways_and_half_closes(void **state)
 	assert_memory_equal(eng.in, "root\r\n", 6);
 	/* The peer half-closes: the command hears it, and may still
 	 * answer; nothing is closed on its behalf. */
-	peer_fin(h, &c);
+	s_fin(h, &c);
 	assert_int_equal(eng.closes, 1);
 	assert_int_equal(c.fin, 0);
 	assert_non_null(f = vscript_flow(h->st, eng.flow, eng.conn));
