@@ -36,6 +36,13 @@ static const uint8_t fz_peermac[6] = { 0x02, 0xaa, 0, 0, 0, 0x02 };
 static const uint8_t fz_peer[4] = { 10, 0, 0, 99 };
 static const uint8_t fz_vh[4] = { 10, 0, 0, 50 };
 
+/* The sensor block every service fuzzer's configuration begins with. */
+#define FZ_SENSOR							\
+	"sensor {\n"							\
+	"	interface veth0\n"					\
+	"	limits { connections 16; payload 64K }\n"		\
+	"}\n"
+
 struct fz_client {
 	uint32_t	 snd, rcv;
 	int		 synack;
@@ -183,6 +190,45 @@ fz_stack(struct conf **conf, const char *cfg, struct fz_client *c,
 	return fz_stack_send(conf, cfg, fz_send, c, now);
 }
 
+/* The client's SYN and ACK from sport to dport (c->synack: answered). */
+static inline void
+fz_handshake(struct stack *st, struct fz_client *c, uint16_t sport,
+    uint16_t dport, uint64_t now)
+{
+	c->snd = 1000;
+	fz_frame(st, IPPROTO_TCP, sport, dport, TH_SYN, c->snd, 0, NULL, 0,
+	    now);
+	c->snd++;
+	fz_frame(st, IPPROTO_TCP, sport, dport, TH_ACK, c->snd, c->rcv, NULL,
+	    0, now);
+}
+
+/* The client's FIN and the ACK of the service's. */
+static inline void
+fz_finish(struct stack *st, struct fz_client *c, uint16_t sport,
+    uint16_t dport, uint64_t now)
+{
+	fz_frame(st, IPPROTO_TCP, sport, dport, TH_FIN | TH_ACK, c->snd,
+	    c->rcv, NULL, 0, now);
+	c->snd++;
+	fz_frame(st, IPPROTO_TCP, sport, dport, TH_ACK, c->snd, c->rcv, NULL,
+	    0, now);
+}
+
+/* The segment size the first input byte picks; the byte is consumed. */
+static inline size_t
+fz_cut(const uint8_t **data, size_t *size)
+{
+	size_t cut;
+
+	if (*size == 0)
+		return 1;
+	cut = (size_t)((*data)[0] % 64) * 23 + 1;
+	(*data)++;
+	(*size)--;
+	return cut;
+}
+
 static inline void
 fz_done(struct stack *st)
 {
@@ -202,19 +248,10 @@ fuzz_svc_tcp(struct conf **conf, const char *cfg, uint16_t port,
 
 	memset(&c, 0, sizeof(c));
 	st = fz_stack(conf, cfg, &c, now);
-	c.snd = 1000;
-	fz_frame(st, IPPROTO_TCP, 40000, port, TH_SYN, c.snd, 0, NULL, 0,
-	    now);
+	fz_handshake(st, &c, 40000, port, now);
 	if (!c.synack)
 		fz_fail("no SYN/ACK");
-	c.snd++;
-	fz_frame(st, IPPROTO_TCP, 40000, port, TH_ACK, c.snd, c.rcv, NULL, 0,
-	    now);
-	cut = size > 0 ? (size_t)(data[0] % 64) * 23 + 1 : 1;
-	if (size > 0) {
-		data++;
-		size--;
-	}
+	cut = fz_cut(&data, &size);
 	while (size > 0) {
 		n = size < cut ? size : cut;
 		fz_frame(st, IPPROTO_TCP, 40000, port, TH_ACK | TH_PUSH,
@@ -228,11 +265,7 @@ fuzz_svc_tcp(struct conf **conf, const char *cfg, uint16_t port,
 		fz_frame(st, IPPROTO_TCP, 40000, port, TH_ACK, c.snd, c.rcv,
 		    NULL, 0, now);
 	}
-	fz_frame(st, IPPROTO_TCP, 40000, port, TH_FIN | TH_ACK, c.snd, c.rcv,
-	    NULL, 0, now);
-	c.snd++;
-	fz_frame(st, IPPROTO_TCP, 40000, port, TH_ACK, c.snd, c.rcv, NULL, 0,
-	    now);
+	fz_finish(st, &c, 40000, port, now);
 	fz_done(st);
 	return 0;
 }

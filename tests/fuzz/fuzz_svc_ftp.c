@@ -9,18 +9,12 @@
 #include "fuzz_svc.h"
 
 static const char *const cfg[2] = {
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 16; payload 64K }\n"
-	"}\n"
+	FZ_SENSOR
 	"create lin\n"
 	"set lin personality \"Linux 2.6.32\"\n"
 	"add lin tcp port 21 internal \"ftp any\"\n"
 	"bind 10.0.0.50 lin\n",
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 16; payload 64K }\n"
-	"}\n"
+	FZ_SENSOR
 	"create win\n"
 	"set win personality \"Microsoft Windows 2000 SP4\"\n"
 	"add win tcp port 21 internal \"ftp anonymous\"\n"
@@ -76,29 +70,6 @@ ftp_send(void *arg, int ifindex, const uint8_t *frame, size_t len)
 	return fz_send(&z->ctl, ifindex, frame, len);
 }
 
-static void
-handshake(struct stack *st, struct fz_client *c, uint16_t sport,
-    uint16_t dport, uint64_t now)
-{
-	c->snd = 1000;
-	fz_frame(st, IPPROTO_TCP, sport, dport, TH_SYN, c->snd, 0, NULL, 0,
-	    now);
-	c->snd++;
-	fz_frame(st, IPPROTO_TCP, sport, dport, TH_ACK, c->snd, c->rcv, NULL,
-	    0, now);
-}
-
-static void
-finish(struct stack *st, struct fz_client *c, uint16_t sport,
-    uint16_t dport, uint64_t now)
-{
-	fz_frame(st, IPPROTO_TCP, sport, dport, TH_FIN | TH_ACK, c->snd,
-	    c->rcv, NULL, 0, now);
-	c->snd++;
-	fz_frame(st, IPPROTO_TCP, sport, dport, TH_ACK, c->snd, c->rcv, NULL,
-	    0, now);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -111,19 +82,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&z, 0, sizeof(z));
 	st = fz_stack_send(&conf[win], cfg[win], ftp_send, &z, now);
-	handshake(st, &z.ctl, CTL_PORT, 21, now);
+	fz_handshake(st, &z.ctl, CTL_PORT, 21, now);
 	if (!z.ctl.synack)
 		fz_fail("no SYN/ACK");
-	cut = size > 0 ? (size_t)(data[0] % 64) * 23 + 1 : 1;
-	if (size > 0) {
-		data++;
-		size--;
-	}
+	cut = fz_cut(&data, &size);
 	while (size > 0) {
 		n = size < cut ? size : cut;
 		if (z.pasv != 0 && dport == 0) {
 			dport = z.pasv;
-			handshake(st, &z.data, DATA_PORT, dport, now);
+			fz_handshake(st, &z.data, DATA_PORT, dport, now);
 		}
 		if (dport != 0 && data[0] == '#') {
 			fz_frame(st, IPPROTO_TCP, DATA_PORT, dport,
@@ -147,8 +114,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    z.data.snd, z.data.rcv, NULL, 0, now);
 	}
 	if (dport != 0)
-		finish(st, &z.data, DATA_PORT, dport, now);
-	finish(st, &z.ctl, CTL_PORT, 21, now);
+		fz_finish(st, &z.data, DATA_PORT, dport, now);
+	fz_finish(st, &z.ctl, CTL_PORT, 21, now);
 	fz_done(st);
 	return 0;
 }

@@ -2,10 +2,7 @@
 #include "fuzz_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 16; payload 64K }\n"
-	"}\n"
+	FZ_SENSOR
 	"create winxp\n"
 	"set winxp personality \"Microsoft Windows XP\"\n"
 	"add winxp udp port 1434 internal \"ms-sql-m\"\n"

@@ -5,10 +5,7 @@
 #include "fuzz_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 16; payload 64K }\n"
-	"}\n"
+	FZ_SENSOR
 	"create win\n"
 	"set win personality \"Microsoft Windows 7 Professional SP1\"\n"
 	"add win tcp port 445 internal \"smb SHARED\"\n"

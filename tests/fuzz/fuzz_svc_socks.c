@@ -4,10 +4,7 @@
 #include "fuzz_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 16; payload 64K }\n"
-	"}\n"
+	FZ_SENSOR
 	"create win\n"
 	"set win personality \"Microsoft Windows XP\"\n"
 	"add win tcp port 1080 internal \"socks\"\n"

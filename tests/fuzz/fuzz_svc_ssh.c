@@ -3,10 +3,7 @@
 #include "fuzz_svc.h"
 
 static const char cfg[] =
-	"sensor {\n"
-	"	interface veth0\n"
-	"	limits { connections 16; payload 64K }\n"
-	"}\n"
+	FZ_SENSOR
 	"create lin\n"
 	"set lin personality \"Linux 2.6.32\"\n"
 	"add lin tcp port 22 internal \"ssh\"\n"
