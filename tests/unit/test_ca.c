@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "ca.h"
+#include "test_tmp.h"
 
 static char dir[64];
 
@@ -25,19 +26,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strlcpy(dir, "/tmp/dias-test-ca.XXXXXX", sizeof(dir));
-	assert_non_null(mkdtemp(dir));
-	return 0;
+	return tmpdir_make(dir, sizeof(dir), "ca");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(dir);
 }
 
 static void

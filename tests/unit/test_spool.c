@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "test_tmp.h"
+
 #include "buf.h"
 #include "crc32c.h"
 #include "event.h"
@@ -36,18 +38,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/dias-test-spool.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return tmpdir_make(dir, sizeof(dir), "spool");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmpdir_remove(dir);
 }
 
 static struct spool *
