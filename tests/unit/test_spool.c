@@ -48,6 +48,17 @@ teardown(void **state)
 	return tmpdir_remove(dir);
 }
 
+/* A file holding text, replacing what it held. */
+static void
+put_file(const char *path, const char *text)
+{
+	FILE *f;
+
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
 static struct spool *
 open_spool(uint64_t max, uint64_t seg, uint64_t sync)
 {
@@ -576,24 +587,19 @@ test_spool_takes_bad_acked_file_as_zero(void **state)
 {
 	struct spool *sp;
 	char path[128];
-	FILE *f;
 
 	(void)state;
 	sp = open_spool(0, 0, 1);
 	append_n(sp, 3);
 	spool_close(sp);
 	snprintf(path, sizeof(path), "%s/acked", dir);
-	assert_non_null(f = fopen(path, "w"));
-	fputs("-5x\n", f);
-	fclose(f);
+	put_file(path, "-5x\n");
 	sp = open_spool(0, 0, 1);
 	assert_int_equal(spool_acked(sp), 0);
 	assert_int_equal(read_all(sp, 0, 100, NULL), 3);
 	spool_close(sp);
 	/* A number too long to be a seq is not read in part. */
-	assert_non_null(f = fopen(path, "w"));
-	fputs("000000000000000000000000000000000002\n", f);
-	fclose(f);
+	put_file(path, "000000000000000000000000000000000002\n");
 	sp = open_spool(0, 0, 1);
 	assert_int_equal(spool_acked(sp), 0);
 	spool_close(sp);
@@ -787,21 +793,16 @@ test_spool_ignores_other_files_and_drops_overlaps(void **state)
 	struct spool *sp;
 	struct spool_stats st;
 	char path[128], other[128];
-	FILE *f;
 
 	(void)state;
 	sp = open_spool(0, 0, 1);
 	append_n(sp, 5);
 	spool_close(sp);
 	snprintf(other, sizeof(other), "%s/captures.list", dir);
-	assert_non_null(f = fopen(other, "w"));
-	fputs("not a segment\n", f);
-	fclose(f);
+	put_file(other, "not a segment\n");
 	/* A segment starting at 3 overlaps 1-5. */
 	seg_path(3, path, sizeof(path));
-	assert_non_null(f = fopen(path, "w"));
-	fputs("garbage", f);
-	fclose(f);
+	put_file(path, "garbage");
 	/* A FIFO with a segment's name must not block the open. */
 	seg_path(100, other, sizeof(other));
 	assert_int_equal(mkfifo(other, 0600), 0);
