@@ -37,6 +37,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include "bench.h"
 #include "store.h"
 
 #define BASE_TS		INT64_C(1760000000000000)
@@ -79,15 +80,6 @@ static const char gen_pg[] =
     "'198.51.0.0'::inet + (i * 2654435761) % 65536, 1024 + i % 60000, "
     "'10.10.0.0'::inet + i % 256, " GEN_DPORT("i") ", 'win2k', '', 3, 2, "
     "180, 120, 22, 2 FROM generate_series($1::bigint, $2::bigint) i";
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* v4(n): IPv4 address n as the store keeps it, ::ffff:a.b.c.d. */
 static void
@@ -163,7 +155,7 @@ load(const char *url, int64_t sid, uint64_t have, uint64_t want,
     double seconds)
 {
 	void *h;
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 	uint64_t last;
 
 	if (have >= want)
@@ -190,15 +182,15 @@ load(const char *url, int64_t sid, uint64_t have, uint64_t want,
 		}
 		h = c;
 	}
-	while (have < want && now() - t0 < seconds) {
+	while (have < want && bench_now() - t0 < seconds) {
 		last = have + CHUNK < want ? have + CHUNK : want;
-		t = now();
+		t = bench_now();
 		if (load_chunk(url, h, sid, have + 1, last) == -1)
 			break;
 		have = last;
 		fprintf(stderr, "# loaded %" PRIu64 " (%.0f rows/s this "
 		    "chunk, %.0f s so far)\n", have,
-		    (double)CHUNK / (now() - t), now() - t0);
+		    (double)CHUNK / (bench_now() - t), bench_now() - t0);
 	}
 	if (strncmp(url, "sqlite://", 9) == 0) {
 		sqlite3_exec(h, "ANALYZE", NULL, NULL, NULL);
@@ -208,7 +200,7 @@ load(const char *url, int64_t sid, uint64_t have, uint64_t want,
 		PQfinish(h);
 	}
 	fprintf(stderr, "# load: %" PRIu64 " connections after %.0f s\n",
-	    have, now() - t0);
+	    have, bench_now() - t0);
 	return have;
 }
 
@@ -300,14 +292,14 @@ main(int argc, char *argv[])
 		f.before_id = INT64_MAX;
 		for (k = 0; k < 3; k++) {
 			memset(&pg, 0, sizeof(pg));
-			t = now();
+			t = bench_now();
 			if (store_query_connections(s, &f, on_row, &pg) ==
 			    -1) {
 				fprintf(stderr, "query_bench: %s\n",
 				    store_error(s));
 				return 1;
 			}
-			t = now() - t;
+			t = bench_now() - t;
 			if (i >= WARMUP) {
 				lat[nlat++] = t * 1000;
 				rows += pg.n;

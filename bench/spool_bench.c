@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "buf.h"
 #include "event.h"
 #include "spool.h"
@@ -40,35 +41,11 @@
 
 static char	 work[4096];
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static __attribute__((noreturn)) void
 die(const char *what)
 {
 	fprintf(stderr, "spool_bench: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static long
-num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "spool_bench: bad number %s\n", s);
-		exit(1);
-	}
-	return v;
 }
 
 /* A connection event as the engine writes it, about 400 bytes. */
@@ -168,8 +145,8 @@ append_run(const char *dir, uint64_t group, uint64_t max, double *secs,
 
 	sp = bench_open(dir, 0, group);
 	*bytes = 0;
-	t0 = now_s();
-	while (n < max && (n % 64 != 0 || now_s() - t0 < limit)) {
+	t0 = bench_now();
+	while (n < max && (n % 64 != 0 || bench_now() - t0 < limit)) {
 		seq = spool_next_seq(sp);
 		len = event_line(seq, line, sizeof(line));
 		if (spool_append(sp, seq, line, len) == -1)
@@ -180,7 +157,7 @@ append_run(const char *dir, uint64_t group, uint64_t max, double *secs,
 	/* A partial last group counts only once it is durable. */
 	if (spool_sync(sp) == -1)
 		die("spool_sync");
-	*secs = now_s() - t0;
+	*secs = bench_now() - t0;
 	spool_close(sp);
 	return n;
 }
@@ -199,7 +176,7 @@ raw_run(const char *path, uint64_t group, uint64_t n)
 	    0600)) == -1)
 		die(path);
 	memset(rec, 0, HDR);
-	t0 = now_s();
+	t0 = bench_now();
 	for (i = 1; i <= n; i++) {
 		len = event_line(i, rec + HDR, sizeof(rec) - HDR);
 		if (write(fd, rec, HDR + len) != (ssize_t)(HDR + len))
@@ -209,7 +186,7 @@ raw_run(const char *path, uint64_t group, uint64_t n)
 	}
 	if (n % group != 0 && fdatasync(fd) == -1)
 		die("fdatasync");
-	t0 = now_s() - t0;
+	t0 = bench_now() - t0;
 	close(fd);
 	return t0;
 }
@@ -271,7 +248,7 @@ cat_dir(const char *dir, uint64_t *bytes)
 	int fd;
 
 	*bytes = 0;
-	t0 = now_s();
+	t0 = bench_now();
 	if ((d = opendir(dir)) == NULL)
 		die(dir);
 	while ((de = readdir(d)) != NULL) {
@@ -289,7 +266,7 @@ cat_dir(const char *dir, uint64_t *bytes)
 		close(fd);
 	}
 	closedir(d);
-	return now_s() - t0;
+	return bench_now() - t0;
 }
 
 static void
@@ -306,8 +283,9 @@ bench_recovery(uint64_t max_bytes, double secs)
 
 	snprintf(dir, sizeof(dir), "%s/backlog", work);
 	sp = bench_open(dir, max_bytes + (64 << 20), 512);
-	t0 = now_s();
-	while (bytes < max_bytes && (n % 1024 != 0 || now_s() - t0 < secs)) {
+	t0 = bench_now();
+	while (bytes < max_bytes &&
+	    (n % 1024 != 0 || bench_now() - t0 < secs)) {
 		seq = spool_next_seq(sp);
 		len = event_line(seq, line, sizeof(line));
 		if (spool_append(sp, seq, line, len) == -1)
@@ -316,14 +294,14 @@ bench_recovery(uint64_t max_bytes, double secs)
 		n++;
 	}
 	spool_close(sp);
-	tw = now_s() - t0;
+	tw = bench_now() - t0;
 
-	t0 = now_s();
+	t0 = bench_now();
 	sp = bench_open(dir, max_bytes + (64 << 20), 512);
-	topen = now_s() - t0;
+	topen = bench_now() - t0;
 	buf_init(&out, READ_OUT);
 	after = spool_acked(sp);
-	t0 = now_s();
+	t0 = bench_now();
 	for (;;) {
 		buf_reset(&out);
 		if ((r = spool_read(sp, after, &out, READ_BATCH, &last)) == -1)
@@ -333,7 +311,7 @@ bench_recovery(uint64_t max_bytes, double secs)
 		read_n += (uint64_t)r;
 		after = last;
 	}
-	tread = now_s() - t0;
+	tread = bench_now() - t0;
 	spool_stats(sp, &st);
 	spool_close(sp);
 	buf_free(&out);
@@ -367,19 +345,19 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "b:d:n:t:T:")) != -1) {
 		switch (ch) {
 		case 'b':
-			backlog = (uint64_t)num(optarg, 1, 1 << 20);
+			backlog = (uint64_t)bench_num(optarg, 1, 1 << 20);
 			break;
 		case 'd':
 			base = optarg;
 			break;
 		case 'n':
-			max = (uint64_t)num(optarg, 1, 100000000);
+			max = (uint64_t)bench_num(optarg, 1, 100000000);
 			break;
 		case 't':
-			secs = (double)num(optarg, 1, 3600);
+			secs = (double)bench_num(optarg, 1, 3600);
 			break;
 		case 'T':
-			bsecs = (double)num(optarg, 1, 3600);
+			bsecs = (double)bench_num(optarg, 1, 3600);
 			break;
 		default:
 			fprintf(stderr, "usage: spool_bench [-d DIR] [-n RECORDS] "

@@ -28,33 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define LINE		"dias-bench-transaction\n"
 #define TIMEOUT_S	3.0
 #define MAXCONC		4096
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long
-num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "txn: bad number %s\n", s);
-		exit(1);
-	}
-	return v;
-}
 
 static int
 serve(int port, double secs)
@@ -62,7 +40,7 @@ serve(int port, double secs)
 	struct epoll_event ev, evs[256];
 	struct sockaddr_in sin;
 	char buf[4096];
-	double t0 = now_s();
+	double t0 = bench_now();
 	int lfd, ep, fd, i, n, one = 1;
 	ssize_t r;
 
@@ -78,7 +56,7 @@ serve(int port, double secs)
 	ev.events = EPOLLIN;
 	ev.data.fd = lfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
-	while (now_s() - t0 < secs) {
+	while (bench_now() - t0 < secs) {
 		if ((n = epoll_wait(ep, evs, 256, 100)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -133,7 +111,7 @@ slot_start(int ep, struct slot *s, uint32_t addr, int port)
 	}
 	s->sent = 0;
 	s->got = 0;
-	s->start = now_s();
+	s->start = bench_now();
 	ev.events = EPOLLOUT | EPOLLIN;
 	ev.data.ptr = s;
 	epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &ev);
@@ -163,7 +141,7 @@ client(int conc, double secs, long max, int port, uint32_t first,
 
 	if ((ep = epoll_create1(0)) == -1)
 		return perror("txn: epoll"), 1;
-	t0 = last_scan = now_s();
+	t0 = last_scan = bench_now();
 	for (i = 0; i < conc; i++) {
 		slots[i].fd = -1;
 		if (started < max && slot_start(ep, &slots[i],
@@ -171,7 +149,7 @@ client(int conc, double secs, long max, int port, uint32_t first,
 			started++;
 	}
 	for (;;) {
-		t = now_s();
+		t = bench_now();
 		if (t - t0 >= secs || done + errs + timeouts >= max)
 			break;
 		n = epoll_wait(ep, evs, 256, 100);
@@ -227,7 +205,7 @@ client(int conc, double secs, long max, int port, uint32_t first,
 			}
 		}
 	}
-	t = now_s() - t0;
+	t = bench_now() - t0;
 	printf("txn: %ld transactions in %.2f s = %.0f/s (errors %ld, "
 	    "timeouts %ld)\n", done, t, (double)done / t, errs, timeouts);
 	return 0;
@@ -244,16 +222,16 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "c:l:n:t:")) != -1) {
 		switch (ch) {
 		case 'c':
-			conc = num(optarg, 1, MAXCONC);
+			conc = bench_num(optarg, 1, MAXCONC);
 			break;
 		case 'l':
-			listen_port = (int)num(optarg, 1, 65535);
+			listen_port = (int)bench_num(optarg, 1, 65535);
 			break;
 		case 'n':
-			max = num(optarg, 1, 1000000000);
+			max = bench_num(optarg, 1, 1000000000);
 			break;
 		case 't':
-			secs = (double)num(optarg, 1, 3600);
+			secs = (double)bench_num(optarg, 1, 3600);
 			break;
 		default:
 			goto usage;
@@ -265,8 +243,8 @@ main(int argc, char *argv[])
 		return argc == 0 ? serve(listen_port, secs) : 1;
 	if (argc != 3 || inet_pton(AF_INET, argv[1], &first) != 1)
 		goto usage;
-	return client((int)conc, secs, max, (int)num(argv[0], 1, 65535),
-	    ntohl(first.s_addr), (uint32_t)num(argv[2], 1, 1 << 24));
+	return client((int)conc, secs, max, (int)bench_num(argv[0], 1, 65535),
+	    ntohl(first.s_addr), (uint32_t)bench_num(argv[2], 1, 1 << 24));
  usage:
 	fprintf(stderr, "usage: txn [-t secs] -l PORT | txn [-c conc] [-t secs] "
 	    "[-n max] PORT FIRST-ADDR COUNT\n");
