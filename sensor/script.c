@@ -458,25 +458,23 @@ script_reaped(struct script_runner *r, pid_t pid, int status)
 	return 1;
 }
 
+static void
+stats_line(const char *name, uint64_t v)
+{
+	log_info("stats: scripts.%s %llu", name, (unsigned long long)v);
+}
+
 void
 script_stats(const struct script_runner *r)
 {
 	if (r == NULL)
 		return;
-	log_info("stats: scripts.running %llu",
-	    (unsigned long long)r->running);
-	log_info("stats: scripts.started %llu",
-	    (unsigned long long)r->n.started);
-	log_info("stats: scripts.exited %llu",
-	    (unsigned long long)r->n.exited);
-	log_info("stats: scripts.refused_limit %llu",
-	    (unsigned long long)r->n.refused);
-	log_info("stats: scripts.failed %llu",
-	    (unsigned long long)r->n.failed);
-	log_info("stats: scripts.killed_time %llu",
-	    (unsigned long long)r->n.killed_time);
-	log_info("stats: scripts.killed_cpu %llu",
-	    (unsigned long long)r->n.killed_cpu);
-	log_info("stats: scripts.killed_closed %llu",
-	    (unsigned long long)r->n.killed_closed);
+	stats_line("running", r->running);
+	stats_line("started", r->n.started);
+	stats_line("exited", r->n.exited);
+	stats_line("refused_limit", r->n.refused);
+	stats_line("failed", r->n.failed);
+	stats_line("killed_time", r->n.killed_time);
+	stats_line("killed_cpu", r->n.killed_cpu);
+	stats_line("killed_closed", r->n.killed_closed);
 }

@@ -340,6 +340,23 @@ xfer_go(struct shipper *sh, struct xfer *x, CURL *e)
 	return 0;
 }
 
+/* POST x->body as NDJSON to path (a batch, a heartbeat); 0 or -1. */
+static int
+xfer_post(struct shipper *sh, struct xfer *x, const char *path)
+{
+	CURL *e;
+
+	if ((e = xfer_new(sh, x, path)) == NULL)
+		fatalx("curl: cannot make a request");
+	x->hdrs = curl_slist_append(x->hdrs,
+	    "Content-Type: application/x-ndjson");
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body.data);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)x->body.len);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S);
+	return xfer_go(sh, x, e);
+}
+
 /* The reply's "acked", or -1. */
 static int64_t
 reply_acked(struct xfer *x)
@@ -416,7 +433,6 @@ ship_kick(struct shipper *sh)
 {
 	struct xfer *x = &sh->batch;
 	uint64_t after = spool_acked(sh->spool), last;
-	CURL *e;
 
 	if (sh->url[0] == '\0' || x->easy != NULL || backoff_waiting(&x->bo) ||
 	    spool_synced_seq(sh->spool) <= after)
@@ -430,15 +446,7 @@ ship_kick(struct shipper *sh)
 	if (last == after || x->body.len == 0)
 		return;
 	x->last = last;
-	if ((e = xfer_new(sh, x, "/api/v1/sensor/events")) == NULL)
-		fatalx("curl: cannot make a request");
-	x->hdrs = curl_slist_append(x->hdrs,
-	    "Content-Type: application/x-ndjson");
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body.data);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)x->body.len);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S);
-	if (xfer_go(sh, x, e) == -1) {
+	if (xfer_post(sh, x, "/api/v1/sensor/events") == -1) {
 		log_warnx("curl: cannot start a batch");
 		backoff_fail(&x->bo);
 	}
@@ -648,7 +656,6 @@ hb_cb(evutil_socket_t fd, short what, void *arg)
 	struct event ev;
 	char err[128];
 	uint64_t seq;
-	CURL *e;
 
 	(void)fd;
 	(void)what;
@@ -668,15 +675,7 @@ hb_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	event_clear(&ev);
-	if ((e = xfer_new(sh, x, "/api/v1/sensor/heartbeat")) == NULL)
-		fatalx("curl: cannot make a request");
-	x->hdrs = curl_slist_append(x->hdrs,
-	    "Content-Type: application/x-ndjson");
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body.data);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)x->body.len);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S);
-	if (xfer_go(sh, x, e) == -1)
+	if (xfer_post(sh, x, "/api/v1/sensor/heartbeat") == -1)
 		log_warnx("curl: cannot start a heartbeat");
 }
 
