@@ -12,8 +12,7 @@ need_cmd ip tcpdump tshark nmap nc ping arping curl sha256sum
 lab_begin
 
 # Everything the sensor's interface sends and receives, from the start.
-on sensor tcpdump -q -n -i eth0 -Q out -w "$lab_tmp/out.pcap" -U 2>/dev/null &
-lab_pids="${lab_pids:-} $!"
+sensor_capture_out
 on sensor tcpdump -q -n -i eth0 -Q in -w "$lab_tmp/in.pcap" -U 2>/dev/null &
 lab_pids="$lab_pids $!"
 sleep 0.5
@@ -115,14 +114,10 @@ got=$(ports 10.10.0.50 -sS -p 22,23)
 
 sensor_stop
 [ "$sensor_rc" -eq 0 ] && ok "clean exit" || fail "exit $sensor_rc"
-sleep 0.3
-kill $lab_pids 2>/dev/null
-wait 2>/dev/null
-lab_pids=
+sensor_captures_end
 
 # --- egress: the sensor never starts a conversation -------------------
-n=$(tshark -r "$lab_tmp/out.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
-[ "$n" -eq 0 ] && ok "egress: no SYN from the sensor" || fail "egress: $n SYNs from the sensor"
+sensor_check_no_syn_out
 n=$(tshark -r "$lab_tmp/out.pcap" -Y 'icmp.type == 8 || icmpv6.type == 128 || icmp.type == 13 || icmp.type == 17' 2>/dev/null | wc -l)
 [ "$n" -eq 0 ] && ok "egress: no ICMP echo/timestamp/mask request from the sensor" ||
 	fail "egress: $n ICMP requests from the sensor"

@@ -19,24 +19,11 @@ lab_begin
 WIN=10.10.0.20
 LIN=10.10.0.30
 
-on sensor tcpdump -q -n -i eth0 -Q out -w "$lab_tmp/out.pcap" -U 2>/dev/null &
-lab_pids="${lab_pids:-} $!"
+sensor_capture_out
 sleep 0.5
 sensor_start svc_classic.conf || { fail "sensor starts"; finish; exit 1; }
 on attacker ping -c 1 -W 3 $WIN >/dev/null 2>&1
 on attacker ping -c 1 -W 3 $LIN >/dev/null 2>&1
-
-# Service events as "service type key=value ..." lines, one per event.
-svc_events() {
-	sensor_events | python3 -c '
-import json, sys
-for line in sys.stdin:
-    e = json.loads(line)
-    if e["kind"] == "service":
-        f = " ".join("%s=%s" % (k, v) for k, v in e.get("fields", {}).items())
-        print(e["service"], e["type"], f)
-'
-}
 
 # --- http --------------------------------------------------------------
 hdr=$(on attacker curl -s -m 10 -D - -o /dev/null -A "Mozilla/4.0 (lab)" "http://$WIN/scripts/..%c1%1c../winnt/system32/cmd.exe?/c+dir" 2>&1)
@@ -113,7 +100,7 @@ echo "$out" | grep -q "^80/tcp .*open .*http .*Microsoft IIS" && ok "nmap -sV: 8
 
 # --- the events --------------------------------------------------------
 sleep 1
-svc_events >"$lab_tmp/svc"
+sensor_service_lines >"$lab_tmp/svc"
 check "http request event: method, uri, User-Agent" \
 	grep -q "^http request method=GET uri=/scripts/..%c1%1c../winnt/system32/cmd.exe?/c+dir .*Mozilla/4.0 (lab)" "$lab_tmp/svc"
 check "http-proxy proxy event: the target host, never contacted" \

@@ -15,24 +15,11 @@ lab_begin
 LIN=10.10.0.30
 WIN=10.10.0.20
 
-on sensor tcpdump -q -n -i eth0 -Q out -w "$lab_tmp/out.pcap" -U 2>/dev/null &
-lab_pids="${lab_pids:-} $!"
+sensor_capture_out
 sleep 0.5
 sensor_start svc_login.conf || { fail "sensor starts"; finish; exit 1; }
 on attacker ping -c 1 -W 3 $LIN >/dev/null 2>&1
 on attacker ping -c 1 -W 3 $WIN >/dev/null 2>&1
-
-# Service events as "service type key=value ..." lines, one per event.
-svc_events() {
-	sensor_events | python3 -c '
-import json, sys
-for line in sys.stdin:
-    e = json.loads(line)
-    if e["kind"] == "service":
-        f = " ".join("%s=%s" % (k, v) for k, v in e.get("fields", {}).items())
-        print(e["service"], e["type"], f)
-'
-}
 
 # --- ftp ---------------------------------------------------------------
 out=$(on attacker curl -s -m 10 -u admin:secret123 ftp://$LIN/ 2>&1)
@@ -52,7 +39,7 @@ on attacker curl -s -m 20 --disable-epsv -u admin:secret123 -T "$lab_tmp/upload.
 rc=$?
 [ "$rc" -eq 0 ] && ok "curl -T through PASV: the server says 226" || fail "curl -T: exit $rc"
 sleep 1.5
-svc_events >"$lab_tmp/svc"
+sensor_service_lines >"$lab_tmp/svc"
 check "ftp login event: user, password, success" \
 	grep -q "^ftp login user=admin password=secret123 success=true" "$lab_tmp/svc"
 check "ftp refused login event" grep -q "^ftp login user=root password=toor success=false" "$lab_tmp/svc"
@@ -146,7 +133,7 @@ out=$(on attacker /usr/bin/python3 "$lab_tmp/telnet.py" $WIN 23 Administrator pw
 echo "$out" | grep -q "Microsoft Windows 2000 \[Version 5.00.2195\]" &&
 	ok "telnet $WIN: Microsoft Telnet, ver answered" || fail "telnet $WIN: '$out'"
 sleep 1.5
-svc_events >"$lab_tmp/svc"
+sensor_service_lines >"$lab_tmp/svc"
 check "telnet login event with the terminal type" \
 	grep -q "^telnet login user=root password=hunter2 success=true term=VT100" "$lab_tmp/svc"
 check "telnet command events" grep -q "^telnet command command=uname -a program=uname" "$lab_tmp/svc"
@@ -166,7 +153,7 @@ out=$(printf 'HELO x\r\nQUIT\r\n' | on attacker nc -q 2 -w 5 $WIN 25 2>&1)
 echo "$out" | head -1 | grep -q "Microsoft ESMTP MAIL Service, Version: 5.0.2195.6713" &&
 	ok "smtp $WIN: Exchange banner" || fail "smtp $WIN: '$out'"
 sleep 1.5
-svc_events >"$lab_tmp/svc"
+sensor_service_lines >"$lab_tmp/svc"
 check "smtp helo event" grep -q "^smtp helo verb=EHLO name=spammer.example" "$lab_tmp/svc"
 check "smtp AUTH PLAIN recorded as a login" \
 	grep -q "^smtp login mech=PLAIN user=spam password=spam123 success=false" "$lab_tmp/svc"
@@ -185,7 +172,7 @@ echo "$out" | grep -q "SSH2_MSG_KEXINIT received" && ok "ssh -v: our KEXINIT rec
 	fail "ssh -v: no KEXINIT: '$(echo "$out" | tail -5)'"
 echo "     (ssh: $(echo "$out" | grep -E 'kex: algorithm|no matching|Connection closed' | head -2 | tr '\n' ' '))"
 sleep 1.5
-svc_events >"$lab_tmp/svc"
+sensor_service_lines >"$lab_tmp/svc"
 check "ssh banner event: the client's software and version" \
 	grep -q "^ssh banner proto=2.0 software=OpenSSH_.* product=OpenSSH version=[0-9]" "$lab_tmp/svc"
 check "ssh kexinit event: the client's algorithms and HASSH" \
@@ -205,11 +192,7 @@ done
 
 sensor_stop
 [ "$sensor_rc" -eq 0 ] && ok "clean exit" || fail "exit $sensor_rc"
-sleep 0.3
-kill $lab_pids 2>/dev/null
-wait 2>/dev/null
-lab_pids=
+sensor_captures_end
 # Passive mode never made the sensor connect anywhere.
-n=$(tshark -r "$lab_tmp/out.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
-[ "$n" -eq 0 ] && ok "egress: no SYN from the sensor" || fail "egress: $n SYNs from the sensor"
+sensor_check_no_syn_out
 finish

@@ -17,8 +17,7 @@ need_cmd smbclient nmap tcpdump tshark python3 sha256sum
 lab_begin
 
 W2K=10.10.0.20 W7=10.10.0.21 W10=10.10.0.22
-on sensor tcpdump -q -n -i eth0 -Q out -w "$lab_tmp/out.pcap" -U 2>/dev/null &
-lab_pids="${lab_pids:-} $!"
+sensor_capture_out
 on attacker tcpdump -q -n -i eth0 -w "$lab_tmp/attacker.pcap" -U \
     'tcp port 135 or tcp port 139 or tcp port 445' 2>/dev/null &
 lab_pids="$lab_pids $!"
@@ -198,13 +197,9 @@ kill -USR1 "$(sensor_pidof parent)"
 sleep 1
 sensor_stop
 [ "$sensor_rc" -eq 0 ] && ok "clean exit" || fail "exit $sensor_rc"
-sleep 0.3
-kill $lab_pids 2>/dev/null
-wait 2>/dev/null
-lab_pids=
+sensor_captures_end
 [ -n "${SMB_SEEDS_PCAP:-}" ] && cp "$lab_tmp/attacker.pcap" "$SMB_SEEDS_PCAP"
-n=$(tshark -r "$lab_tmp/out.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
-[ "$n" -eq 0 ] && ok "egress: no SYN from the sensor" || fail "egress: $n SYNs from the sensor"
+sensor_check_no_syn_out
 grep -q "stats: .*service_leaks 0$" "$sensor_log" && ok "service_leaks 0 at exit" ||
 	fail "service_leaks at exit: $(grep service_leaks "$sensor_log")"
 finish

@@ -83,6 +83,39 @@ sensor_wait() {
 	lab_pids=${lab_pids//$sensor_pid/}
 }
 
+# What the sensor's eth0 sends, into $lab_tmp/out.pcap from now on.
+sensor_capture_out() {
+	on sensor tcpdump -q -n -i eth0 -Q out -w "$lab_tmp/out.pcap" -U 2>/dev/null &
+	lab_pids="${lab_pids:-} $!"
+}
+
+# After sensor_stop: the captures (all of $lab_pids) end and are flushed.
+sensor_captures_end() {
+	sleep 0.3
+	kill $lab_pids 2>/dev/null
+	wait 2>/dev/null
+	lab_pids=
+}
+
+# The sensor never starts a TCP conversation: no bare SYN in out.pcap.
+sensor_check_no_syn_out() {
+	local n
+	n=$(tshark -r "$lab_tmp/out.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
+	[ "$n" -eq 0 ] && ok "egress: no SYN from the sensor" || fail "egress: $n SYNs from the sensor"
+}
+
+# Service events as "service type key=value ..." lines, one per event.
+sensor_service_lines() {
+	sensor_events | python3 -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    if e["kind"] == "service":
+        f = " ".join("%s=%s" % (k, v) for k, v in e.get("fields", {}).items())
+        print(e["service"], e["type"], f)
+'
+}
+
 # Exported: tests run sensor_events in `sh -c "$(declare -f sensor_events)"`.
 export SPOOL_CAT=$DIAS_SRC/tests/net/lib/spool-cat.py
 sensor_events() {
