@@ -49,16 +49,8 @@ run_backend() {
 	[ "$n" = "$N" ] && ok "$1: exactly $N rows" || fail "$1: $n rows, want $N"
 	[ "$d" = "$N" ] && [ "$lo" = 1 ] && [ "$hi" = "$N" ] && ok "$1: seqs 1..$N, no duplicate, no gap" || fail "$1: distinct $d, min $lo, max $hi"
 	[ "$c" = $((N / 2)) ] && ok "$1: $((N / 2)) connections" || fail "$1: $c connections"
-	srv_kill
-	[ -n "${pg_dir:-}" ] && "$DIAS_SRC/scripts/pg.sh" stop "$pg_dir" >/dev/null 2>&1 && rm -rf "$pg_dir"
-	pg_dir=
-	rm -rf "$T"
+	srv_end_backend
 }
 
-run_backend sqlite
-if [ "$(id -u)" -eq 0 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
-	run_backend pg
-else
-	echo "SKIP: PostgreSQL half (needs root and postgresql-15)"
-fi
+srv_each_backend run_backend
 finish

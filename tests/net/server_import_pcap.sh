@@ -75,15 +75,8 @@ run_backend() {
 	[ "$seen" = "$want" ] && [ "$(sort -u "$T/pages" | wc -l)" = "$want" ] &&
 		[ "$(cut -c1-20 "$T/pages" | sort -r | tr -d '\n')" = "$(cut -c1-20 "$T/pages" | tr -d '\n')" ] &&
 		ok "$1: $pages keyset pages of 4 list the $want rows once, newest first" || fail "$1: pages: $seen rows in $pages pages, want $want"
-	[ -n "${pg_dir:-}" ] && "$DIAS_SRC/scripts/pg.sh" stop "$pg_dir" >/dev/null 2>&1 && rm -rf "$pg_dir"
-	pg_dir=
-	rm -rf "$T"
+	srv_end_backend
 }
 
-run_backend sqlite
-if [ "$(id -u)" -eq 0 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
-	run_backend pg
-else
-	echo "SKIP: PostgreSQL half (needs root and postgresql-15)"
-fi
+srv_each_backend run_backend
 finish

@@ -98,20 +98,8 @@ run_backend() {
 	# Every acknowledged batch is stored (events 1..1000 were there before).
 	[ -n "$acked" ] && [ "$stored" -ge "$acked" ] && ok "$1: acked $acked of the load, $stored rows stored" || fail "$1: acked $acked > stored $stored"
 	grep -q 'finishing requests under way' "$T/server.log" && ok "$1: server said it finished in-flight work" || fail "$1: shutdown log"
-	srv_cleanup_backend
+	srv_end_backend
 }
 
-srv_cleanup_backend() {
-	srv_kill
-	[ -n "${pg_dir:-}" ] && "$DIAS_SRC/scripts/pg.sh" stop "$pg_dir" >/dev/null 2>&1 && rm -rf "$pg_dir"
-	pg_dir=
-	rm -rf "$T"
-}
-
-run_backend sqlite
-if [ "$(id -u)" -eq 0 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
-	run_backend pg
-else
-	echo "SKIP: PostgreSQL half (needs root and postgresql-15)"
-fi
+srv_each_backend run_backend
 finish

@@ -101,6 +101,24 @@ srv_kill() {
 	srv_pid=
 }
 
+# The end of one backend's half: the server, the PostgreSQL cluster and $T go.
+srv_end_backend() {
+	srv_kill
+	[ -n "${pg_dir:-}" ] && "$DIAS_SRC/scripts/pg.sh" stop "$pg_dir" >/dev/null 2>&1 && rm -rf "$pg_dir"
+	pg_dir=
+	rm -rf "$T"
+}
+
+# $1 BACKEND for sqlite, then for pg where PostgreSQL can run here.
+srv_each_backend() {
+	"$1" sqlite
+	if [ "$(id -u)" -eq 0 ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+		"$1" pg
+	else
+		echo "SKIP: PostgreSQL half (needs root and postgresql-15)"
+	fi
+}
+
 srv_stop() {
 	[ -n "$srv_pid" ] && kill -TERM "$srv_pid" 2>/dev/null
 	wait "$srv_pid" 2>/dev/null
