@@ -148,6 +148,31 @@ u128_to_addr(const struct u128 *v, int af, struct addr *a)
 
 /* Addresses. */
 
+int
+addr_url_host(const char *url, char *host, size_t cap, const char **rest)
+{
+	const char *p, *e;
+	size_t len;
+
+	if (url == NULL || (p = strstr(url, "://")) == NULL)
+		return -1;
+	p += 3;
+	if (*p == '[') {
+		p++;
+		e = strchr(p, ']');
+	} else
+		e = p + strcspn(p, ":/");
+	if (e == NULL || (len = (size_t)(e - p)) == 0 || len >= cap)
+		return -1;
+	memcpy(host, p, len);
+	host[len] = '\0';
+	if (*e == ']')
+		e++;
+	if (rest != NULL)
+		*rest = e;
+	return 0;
+}
+
 static int
 addr_valid(const struct addr *a)
 {

@@ -31,6 +31,11 @@ struct cidr {
 /* Parse/format.  Parsers return 0, or -1 with errno = EINVAL. */
 int	 addr_parse(const char *, struct addr *);
 int	 addr_fmt(const struct addr *, char *, size_t);
+/* The host of "scheme://host[:port]/..." ("[v6]" without brackets) into
+ * host (cap bytes); *rest (if not NULL) points just after it, at ":port",
+ * "/..." or the end.  0, or -1 if there is no host or it does not fit. */
+int	 addr_url_host(const char *url, char *host, size_t cap,
+	    const char **rest);
 /* "10.0.0.0/24", "2001:db8::/64" or a bare address (full-length prefix).
  * Host bits set below the prefix are an error: "10.0.0.1/24" is a typo. */
 int	 cidr_parse(const char *, struct cidr *);

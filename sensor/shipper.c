@@ -24,6 +24,7 @@
 
 #include <curl/curl.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "conf.h"
 #include "event.h"
@@ -1284,7 +1285,7 @@ tls_copy(const char *from, const char *dir, const char *to,
 static int
 server_setup(struct shipper *sh)
 {
-	const char *url = sh->sc->server, *p, *e, *port;
+	const char *url = sh->sc->server, *e, *port;
 	struct addrinfo hints, *res = NULL, *ai;
 	char host[256], a[INET6_ADDRSTRLEN], pin[1024], portbuf[8];
 	size_t len, used;
@@ -1295,21 +1296,11 @@ server_setup(struct shipper *sh)
 	len = strlen(sh->url);
 	while (len > 0 && sh->url[len - 1] == '/')
 		sh->url[--len] = '\0';
-	p = url + strlen("https://");
-	if (*p == '[') {
-		p++;
-		e = strchr(p, ']');
-	} else
-		e = p + strcspn(p, ":/");
-	if (e == NULL || (len = (size_t)(e - p)) == 0 || len >= sizeof(host))
+	if (addr_url_host(url, host, sizeof(host), &e) == -1)
 		return -1;
-	memcpy(host, p, len);
-	host[len] = '\0';
 	if (inet_pton(AF_INET, host, &scratch) == 1 ||
 	    inet_pton(AF_INET6, host, &scratch) == 1)
 		return 0;
-	if (*e == ']')
-		e++;
 	if (*e == ':') {
 		port = e + 1;
 		len = strspn(port, "0123456789");

@@ -3,7 +3,9 @@
  *
  * Every line of the input goes through addr_parse, cidr_parse and
  * range_parse; what parses must format and parse back to the same value,
- * and its range goes into (or, after a leading '-', out of) a set.
+ * and its range goes into (or, after a leading '-', out of) a set.  It
+ * also goes through addr_url_host: a host found is non-empty and fits,
+ * and the rest lies within the line.
  *
  * The bytes also drive a program of adds and deletes over four small
  * windows (the low and high ends of both families), mirrored in a bitmap.
@@ -51,11 +53,16 @@ check_sorted(const struct addrset *s)
 static void
 check_text(struct addrset *set, const char *s)
 {
-	char out[CIDR_STRLEN];
+	char out[CIDR_STRLEN], host[64];
+	const char *rest;
 	struct addr a, b, lo, hi;
 	struct cidr c, d;
 	int except = s[0] == '-';
 
+	if (addr_url_host(s, host, sizeof(host), &rest) == 0) {
+		CHECK(host[0] != '\0' && strlen(host) < sizeof(host));
+		CHECK(rest > s && rest <= s + strlen(s));
+	}
 	if (except)
 		s++;
 	if (addr_parse(s, &a) == 0) {

@@ -103,6 +103,34 @@ test_addr_parse_rejects_junk(void **state)
 }
 
 static void
+test_addr_url_host_takes_names_and_literals(void **state)
+{
+	char h[16];
+	const char *rest;
+
+	(void)state;
+	assert_int_equal(addr_url_host("https://10.30.0.2/", h, sizeof(h),
+	    &rest), 0);
+	assert_string_equal(h, "10.30.0.2");
+	assert_string_equal(rest, "/");
+	assert_int_equal(addr_url_host("https://[2001:db8::2]:8443/x", h,
+	    sizeof(h), &rest), 0);
+	assert_string_equal(h, "2001:db8::2");
+	assert_string_equal(rest, ":8443/x");
+	assert_int_equal(addr_url_host("https://server.lab", h, sizeof(h),
+	    NULL), 0);
+	assert_string_equal(h, "server.lab");
+	/* No scheme, no host, an open bracket, a host too long. */
+	assert_int_equal(addr_url_host("server.lab", h, sizeof(h), NULL), -1);
+	assert_int_equal(addr_url_host("https:///x", h, sizeof(h), NULL), -1);
+	assert_int_equal(addr_url_host("https://[::1/", h, sizeof(h), NULL),
+	    -1);
+	assert_int_equal(addr_url_host("https://sixteen-chars.lab/", h,
+	    sizeof(h), NULL), -1);
+	assert_int_equal(addr_url_host(NULL, h, sizeof(h), NULL), -1);
+}
+
+static void
 test_addr_fmt_is_canonical(void **state)
 {
 	struct addr a;
@@ -798,6 +826,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr_parse_accepts_both_families),
 		cmocka_unit_test(test_addr_parse_rejects_junk),
+		cmocka_unit_test(test_addr_url_host_takes_names_and_literals),
 		cmocka_unit_test(test_addr_fmt_is_canonical),
 		cmocka_unit_test(test_cidr_parse_accepts_prefixes_and_bare_addresses),
 		cmocka_unit_test(test_cidr_rejects_host_bits_below_prefix),
