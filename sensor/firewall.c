@@ -27,23 +27,13 @@
 static size_t
 server_addrs(const struct conf *conf, struct addr *out, size_t max)
 {
-	const char *url = conf_sensor(conf)->server, *p, *e;
+	const char *url = conf_sensor(conf)->server;
 	struct addrinfo hints, *res = NULL, *ai;
 	char host[256];
-	size_t n = 0, len;
+	size_t n = 0;
 
-	if (url == NULL || (p = strstr(url, "://")) == NULL)
+	if (url == NULL || addr_url_host(url, host, sizeof(host), NULL) == -1)
 		return 0;
-	p += 3;
-	if (*p == '[') {
-		p++;
-		e = strchr(p, ']');
-	} else
-		e = p + strcspn(p, ":/");
-	if (e == NULL || (len = (size_t)(e - p)) == 0 || len >= sizeof(host))
-		return 0;
-	memcpy(host, p, len);
-	host[len] = '\0';
 	if (addr_parse(host, &out[0]) == 0)
 		return 1;
 	memset(&hints, 0, sizeof(hints));
@@ -76,15 +66,11 @@ static unsigned
 server_port(const struct conf *conf)
 {
 	const char *url = conf_sensor(conf)->server, *p;
+	char host[256];
 	unsigned port = 0;
 
-	if (url == NULL || (p = strstr(url, "://")) == NULL)
-		return 443;
-	p += 3;
-	if (*p == '[' && (p = strchr(p, ']')) == NULL)
-		return 443;
-	p += strcspn(p, ":/");
-	if (*p != ':')
+	if (url == NULL || addr_url_host(url, host, sizeof(host), &p) == -1 ||
+	    *p != ':')
 		return 443;
 	for (p++; *p >= '0' && *p <= '9' && port <= 65535; p++)
 		port = port * 10 + (unsigned)(*p - '0');
