@@ -831,6 +831,12 @@ vtcp_input(struct stack *s, const struct pkt *in, const struct path *pa,
 			    s->now + (uint64_t)tc->rto_ms * 1000;
 		}
 		tc->snd_wnd = (uint32_t)th->win << tc->snd_ws;
+		/* RFC 1122 §4.2.2.17: a peer that answers our window probes
+		 * keeps the connection however long its window stays shut;
+		 * the probes keep backing off, and only silence ends it. */
+		if (tc->snd_wnd == 0 && th->ack == tc->snd_una &&
+		    tc->snd.len > 0)
+			tc->rtx = 0;
 		if (tc->fin_sent && th->ack == tc->snd_nxt) {
 			switch (tc->state) {
 			case TCPS_FIN_WAIT_1:

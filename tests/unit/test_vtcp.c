@@ -163,6 +163,73 @@ test_tcp_zero_window_holds_data_until_it_opens(void **state)
 	assert_int_equal(h_out(h, 1)->payload_len, 3);
 }
 
+/* A zero-window ACK from the peer to port 7, acknowledging ack. */
+static void
+zero_window_ack(struct harness *h, uint16_t sport, uint32_t seq, uint32_t ack)
+{
+	struct pkt p;
+
+	h_ip4pkt(&p, VH, IPPROTO_TCP);
+	p.layers |= PKT_L_TCP;
+	p.tcp.sport = sport;
+	p.tcp.dport = 7;
+	p.tcp.seq = seq;
+	p.tcp.ack = ack;
+	p.tcp.flags = TH_ACK;
+	p.tcp.win = 0;
+	h_inpkt(h, &p, 0);
+}
+
+/*
+ * RFC 1122 §4.2.2.17: a receiver may keep its window closed as long as it
+ * likes; while it answers the window probes, the connection stays open.
+ * Probes back off; only silence ends it.
+ */
+static void
+test_tcp_zero_window_probes_keep_an_answering_peer(void **state)
+{
+	struct harness *h = *state;
+	struct pkt p;
+	uint32_t iss;
+	int i, probes = 0;
+
+	iss = h_connect(h, VH, 46007, 7, 100);
+	h_ip4pkt(&p, VH, IPPROTO_TCP);
+	p.layers |= PKT_L_TCP;
+	p.tcp.sport = 46007;
+	p.tcp.dport = 7;
+	p.tcp.seq = 101;
+	p.tcp.ack = iss + 1;
+	p.tcp.flags = TH_ACK | TH_PUSH;
+	p.tcp.win = 0;
+	p.payload = (const uint8_t *)"abc";
+	p.payload_len = 3;
+	h_inpkt(h, &p, 0);
+	/* Ten probes, twice as many as the retransmission limit, each
+	 * answered with the window still closed. */
+	for (i = 0; i < 10; i++) {
+		h_clear_out(h);
+		h_advance(h, 61000);
+		assert_null(h_find_ev(h, EVENT_CONNECTION, EVENT_END));
+		assert_true(h->nout >= 1);
+		assert_int_equal(h_out(h, 0)->payload_len, 1);
+		assert_int_equal(h_out(h, 0)->tcp.seq, iss + 1);
+		probes++;
+		zero_window_ack(h, 46007, 104, iss + 1);
+	}
+	assert_int_equal(probes, 10);
+	/* The window opens: the rest of the echo follows the probe's byte. */
+	h_clear_out(h);
+	h_tcp(h, VH, 46007, 7, TH_ACK, 104, iss + 1, NULL, 0, 0);
+	assert_true(h->nout >= 1);
+	assert_int_equal(h_out(h, 0)->tcp.seq, iss + 2);
+	assert_int_equal(h_out(h, 0)->payload_len, 2);
+	/* A peer that stops answering is given up on. */
+	zero_window_ack(h, 46007, 104, iss + 1);
+	h_advance(h, 10 * 61000);
+	assert_non_null(h_find_ev(h, EVENT_CONNECTION, EVENT_END));
+}
+
 static void
 test_tcp_reassembly_queue_is_bounded(void **state)
 {
@@ -246,6 +313,7 @@ main(void)
 		T(test_tcp_syn_in_established_gets_challenge_ack),
 		T(test_tcp_bad_ack_in_syn_rcvd_gets_rst),
 		T(test_tcp_zero_window_holds_data_until_it_opens),
+		T(test_tcp_zero_window_probes_keep_an_answering_peer),
 		T(test_tcp_reassembly_queue_is_bounded),
 		T(test_tcp_time_wait_new_syn_starts_a_new_connection),
 		T(test_tcp_timestamps_echo_the_peer),
