@@ -16,6 +16,7 @@
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "event.h"
@@ -415,6 +416,19 @@ page(struct buf *b, const struct http_flavour *fl, int status)
 }
 
 /* Send the pending answer; -1 if it did not fit the send buffer. */
+/* "Date: Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §5.6.7, IMF-fixdate). */
+static void
+http_date(struct flow *f, struct buf *head)
+{
+	time_t t = (time_t)(vconn_wallclock_us(f) / 1000000);
+	struct tm tm;
+	char d[40];
+
+	if (gmtime_r(&t, &tm) != NULL &&
+	    strftime(d, sizeof(d), "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0)
+		buf_printf(head, "Date: %s\r\n", d);
+}
+
 static int
 answer(struct flow *f, struct http *h)
 {
@@ -436,7 +450,13 @@ answer(struct flow *f, struct http *h)
 	buf_printf(&head, "HTTP/%s %d %s\r\n",
 	    fl->style == STYLE_SQUID ? "1.0" : "1.1", h->status,
 	    reason(h->status));
+	/* RFC 9110 §6.6.1: an origin server with a clock sends Date; its
+	 * absence gives a honeypot away.  Apache sends it first. */
+	if (fl->style == STYLE_APACHE)
+		http_date(f, &head);
 	buf_printf(&head, "Server: %s\r\n", fl->server);
+	if (fl->style != STYLE_APACHE)
+		http_date(f, &head);
 	if (fl->style == STYLE_IIS && h->status == 200)
 		buf_printf(&head, "X-Powered-By: ASP.NET\r\n");
 	if (h->status == 405 || h->status == 200) {
