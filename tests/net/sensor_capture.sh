@@ -33,7 +33,6 @@ sensor_start capture-size.conf || { fail "sensor starts"; finish; exit 1; }
 on attacker ping -c 1 -W 3 10.10.0.50 >/dev/null 2>&1
 sleep 0.5
 name=$(sensor_events | head -1 | sed -n 's/.*"sensor":"\([^"]*\)".*/\1/p')
-[ -n "$name" ] || name=$(sed -n 's/.*"sensor":"\([^"]*\)".*/\1/p' "$sensor_dir/spool/events.ndjson" | head -1)
 echo "sensor name: $name"
 # ~200 echo requests and replies of 1442 bytes: ~580K, several files.
 on attacker ping -q -c 200 -i 0.005 -s 1400 10.10.0.50 >/dev/null 2>&1
