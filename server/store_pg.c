@@ -718,6 +718,26 @@ exec_arrays(struct pg_store *ps, int q, int64_t sid, struct arr *cols,
 	return 0;
 }
 
+/* The end of a batch's column arrays for one table: a batch too large
+ * for them (bad) is an error, else statement q stores them; freed
+ * either way. */
+static int
+store_arrays(struct pg_store *ps, int q, int64_t sid, struct arr *c,
+    int ncols, int bad, const char *table)
+{
+	char what[64];
+	int rc = -1;
+
+	if (bad)
+		store_seterr(&ps->base, "%s: batch too large", table);
+	else {
+		snprintf(what, sizeof(what), "store %s", table);
+		rc = exec_arrays(ps, q, sid, c, ncols, what);
+	}
+	arr_free(c, ncols);
+	return rc;
+}
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -868,7 +888,7 @@ ingest_payloads(struct pg_store *ps, int64_t sid, const struct event *evs,
 {
 	struct arr c[6];
 	size_t i;
-	int k, bad = 0, rc;
+	int k, bad = 0;
 
 	if (n == 0)
 		return 0;
@@ -885,14 +905,7 @@ ingest_payloads(struct pg_store *ps, int64_t sid, const struct event *evs,
 		bad |= arr_i64(&c[4], (int64_t)p->offset);
 		bad |= arr_bytes(&c[5], p->data, p->len);
 	}
-	if (bad) {
-		store_seterr(&ps->base, "payloads: batch too large");
-		rc = -1;
-	} else
-		rc = exec_arrays(ps, Q_PAYLOADS_ADD, sid, c, 6,
-		    "store payloads");
-	arr_free(c, 6);
-	return rc;
+	return store_arrays(ps, Q_PAYLOADS_ADD, sid, c, 6, bad, "payloads");
 }
 
 static int
@@ -902,7 +915,7 @@ ingest_uploads(struct pg_store *ps, int64_t sid, const struct event *evs,
 	struct arr c[6];
 	char hex[65];
 	size_t i;
-	int k, bad = 0, rc;
+	int k, bad = 0;
 
 	if (n == 0)
 		return 0;
@@ -921,14 +934,7 @@ ingest_uploads(struct pg_store *ps, int64_t sid, const struct event *evs,
 		bad |= arr_i64(&c[4], (int64_t)u->size);
 		bad |= arr_str(&c[5], hex, 64);
 	}
-	if (bad) {
-		store_seterr(&ps->base, "uploads: batch too large");
-		rc = -1;
-	} else
-		rc = exec_arrays(ps, Q_UPLOADS_ADD, sid, c, 6,
-		    "store uploads");
-	arr_free(c, 6);
-	return rc;
+	return store_arrays(ps, Q_UPLOADS_ADD, sid, c, 6, bad, "uploads");
 }
 
 static int
@@ -938,7 +944,7 @@ ingest_alerts(struct pg_store *ps, int64_t sid, const struct event *evs,
 	static const struct addr none;
 	struct arr c[13];
 	size_t i;
-	int k, bad = 0, rc;
+	int k, bad = 0;
 
 	if (n == 0)
 		return 0;
@@ -963,14 +969,7 @@ ingest_alerts(struct pg_store *ps, int64_t sid, const struct event *evs,
 		bad |= arr_i64(&c[11], a->t.dport);
 		bad |= arr_i64(&c[12], (int64_t)a->conn);
 	}
-	if (bad) {
-		store_seterr(&ps->base, "alerts: batch too large");
-		rc = -1;
-	} else
-		rc = exec_arrays(ps, Q_ALERTS_ADD, sid, c, 13,
-		    "store alerts");
-	arr_free(c, 13);
-	return rc;
+	return store_arrays(ps, Q_ALERTS_ADD, sid, c, 13, bad, "alerts");
 }
 
 /* One batch inside the caller's transaction. */
