@@ -989,6 +989,8 @@ cmd_import(int argc, char **argv)
 			errx(1, "%s", rc == 1 ? "no such sensor (diasctl "
 			    "sensor add NAME --org ORG)" : store_error(s));
 		rc = import_pcap(s, &ss, argv[1]);
+		if (rc == 0 && store_maintain(s) == -1)
+			warnx("import pcap: indexing: %s", store_error(s));
 		if (rc == 0)
 			(void)store_audit(s, actor(), "import pcap", argv[1],
 			    sensor, now_us());

@@ -280,6 +280,12 @@ store_export(struct store *s, const char *sensor, int64_t since,
 }
 
 int
+store_maintain(struct store *s)
+{
+	return s->ops->maintain != NULL ? s->ops->maintain(s) : 0;
+}
+
+int
 store_count(struct store *s, const char *table, uint64_t *n)
 {
 	int i;

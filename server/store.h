@@ -191,6 +191,11 @@ int	 store_explain_connections(struct store *,
 int	 store_export(struct store *, const char *sensor, int64_t since,
 	    int (*cb)(void *, const char *line, size_t len), void *);
 
+/* Finish what the backend does behind ingest, now (SQLite: index the
+ * addresses of every stored connection); for loaders and imports.  Ingest
+ * and queries are exact without it. */
+int	 store_maintain(struct store *);
+
 /* Count of rows in a table named here (tests, metrics). */
 int	 store_count(struct store *, const char *table, uint64_t *n);
 

@@ -59,6 +59,7 @@ struct store_ops {
 	int	(*export)(struct store *, const char *, int64_t,
 		    int (*)(void *, const char *, size_t), void *);
 	int	(*count)(struct store *, int, uint64_t *);
+	int	(*maintain)(struct store *);	/* NULL: nothing deferred */
 };
 
 struct store {

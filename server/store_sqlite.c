@@ -31,7 +31,8 @@ enum {
 	Q_EVENT_ADD, Q_CONN_UPSERT, Q_CONN_UPSERT_TS, Q_PAYLOAD_ADD, Q_UPLOAD_ADD, Q_ALERT_ADD,
 	Q_CAPTURE_GET, Q_CAPTURE_ADD,
 	Q_USER_ADD, Q_AUDIT,
-	Q_CONNS, Q_CONNS_DPORT, Q_CONNS_SENSOR,
+	Q_CONNS, Q_CONNS_DPORT, Q_CONNS_SENSOR, Q_CONNS_SRC,
+	Q_INDEX_RANGE, Q_INDEX_SRC, Q_INDEX_DST, Q_INDEX_MARK,
 	Q_EXPORT,
 	Q_COUNT0,
 	Q_MAX = Q_COUNT0 + ST_MAX
@@ -42,11 +43,12 @@ enum {
 	"s.last_seen, s.last_seq, s.backlog, s.claimed " \
 	"FROM sensors s JOIN organizations o ON o.id = s.org_id "
 
-#define CONN_COLS \
+#define CONN_SELECT \
 	"SELECT c.id, s.name, c.conn, c.ts, c.end_ts, c.proto, c.src, " \
 	"c.sport, c.dst, c.dport, c.template, c.service, c.pkts_in, " \
-	"c.pkts_out, c.bytes_in, c.bytes_out, c.flags, c.reason " \
-	"FROM connections c JOIN sensors s ON s.id = c.sensor_id "
+	"c.pkts_out, c.bytes_in, c.bytes_out, c.flags, c.reason "
+#define CONN_COLS \
+	CONN_SELECT "FROM connections c JOIN sensors s ON s.id = c.sensor_id "
 /*
  * The console's listing, newest first, keyset-paginated on (ts, id).
  * Each filter is bound in every statement (NULL/0: any); the variants
@@ -62,6 +64,31 @@ enum {
 	"(SELECT id FROM sensors WHERE name = ?5)) " \
 	"AND (c.ts, c.id) < (?6, ?7) " \
 	"ORDER BY c.ts DESC, c.id DESC LIMIT ?8"
+
+/*
+ * One source address: conn_src (003_addr_index.sql) serves the rows the
+ * indexer has covered, in (ts, id) order from the keyset bound, and the
+ * rows above conn_indexed.upto are read by rowid range from connections
+ * itself (NOT INDEXED: never a walk of a listing index).  Both halves
+ * and upto come from one snapshot, so a row is in exactly one of them.
+ */
+#define CONN_SRC_FILTER \
+	"c.ts >= ?1 AND (?4 IS NULL OR c.dport = ?4) " \
+	"AND (?5 IS NULL OR c.sensor_id = " \
+	"(SELECT id FROM sensors WHERE name = ?5)) "
+#define CONN_SRC \
+	"SELECT * FROM (" CONN_SELECT "FROM conn_src x " \
+	"JOIN connections c ON c.id = x.id " \
+	"JOIN sensors s ON s.id = c.sensor_id " \
+	"WHERE x.src = ?2 AND x.ts >= ?1 AND (x.ts, x.id) < (?6, ?7) " \
+	"AND " CONN_SRC_FILTER "ORDER BY x.ts DESC, x.id DESC LIMIT ?8) " \
+	"UNION ALL SELECT * FROM (" CONN_SELECT \
+	"FROM connections c NOT INDEXED " \
+	"JOIN sensors s ON s.id = c.sensor_id " \
+	"WHERE c.id > (SELECT upto FROM conn_indexed) AND c.src = ?2 " \
+	"AND (c.ts, c.id) < (?6, ?7) AND " CONN_SRC_FILTER \
+	"ORDER BY c.ts DESC, c.id DESC LIMIT ?8) " \
+	"ORDER BY 4 DESC, 1 DESC LIMIT ?8"
 
 #define CONN_UPSERT \
 	"INSERT INTO connections (sensor_id, conn, ts, " \
@@ -139,6 +166,15 @@ static const char *const sql[Q_MAX] = {
 	[Q_CONNS_DPORT] = CONN_COLS "WHERE c.dport = ?4 AND " CONN_WHERE,
 	[Q_CONNS_SENSOR] = CONN_COLS "WHERE c.sensor_id = "
 	    "(SELECT id FROM sensors WHERE name = ?5) AND " CONN_WHERE,
+	[Q_CONNS_SRC] = CONN_SRC,
+	/* The address indexer (addr_index_catch_up). */
+	[Q_INDEX_RANGE] = "SELECT upto, (SELECT coalesce(max(id), 0) "
+	    "FROM connections) FROM conn_indexed",
+	[Q_INDEX_SRC] = "INSERT INTO conn_src (src, ts, id) SELECT src, ts, "
+	    "id FROM connections WHERE id > ?1 AND id <= ?2 ORDER BY 1, 2, 3",
+	[Q_INDEX_DST] = "INSERT INTO conn_dst (dst, ts, id) SELECT dst, ts, "
+	    "id FROM connections WHERE id > ?1 AND id <= ?2 ORDER BY 1, 2, 3",
+	[Q_INDEX_MARK] = "UPDATE conn_indexed SET upto = ?1",
 	[Q_EXPORT] = "SELECT e.line FROM events e JOIN sensors s "
 	    "ON s.id = e.sensor_id WHERE (?1 IS NULL OR s.name = ?1) "
 	    "AND e.ts >= ?2 ORDER BY s.name, e.seq",
@@ -189,6 +225,8 @@ struct sqlite_store {
 	char			*path;
 	struct checkpointer	*ckpt;	/* NULL until the first ingest */
 	int64_t			 sid;	/* the batch being folded */
+	uint64_t		 unindexed;	/* about; see addr_index_due */
+	struct timespec		 indexed_at;
 };
 
 static struct sqlite_store *
@@ -875,6 +913,88 @@ done:
 	return rc;
 }
 
+/*
+ * The address indexer: connections rows above conn_indexed.upto go into
+ * conn_src and conn_dst in key order, in a transaction of their own.
+ * The writer runs it between groups, when INDEX_ROWS new rows may have
+ * piled up or a second has passed: SQLite has one writer at a time, so
+ * a thread of its own would only wait for the same lock.  A chunk of
+ * thousands of rows dirties each leaf page of those b-trees about once;
+ * indexed row by row, each row dirtied a page of each.
+ */
+#define INDEX_ROWS	32768
+#define INDEX_CHUNK	(4 * INDEX_ROWS)	/* a bound on one transaction */
+
+static int
+addr_index_due(struct sqlite_store *ss)
+{
+	struct timespec now;
+
+	if (ss->unindexed >= INDEX_ROWS)
+		return 1;
+	if (ss->unindexed == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec - ss->indexed_at.tv_sec > 1 ||
+	    (now.tv_sec - ss->indexed_at.tv_sec == 1 &&
+	    now.tv_nsec >= ss->indexed_at.tv_nsec);
+}
+
+/* Index at most INDEX_CHUNK rows; sets ss->unindexed to what is left. */
+static int
+addr_index_catch_up(struct sqlite_store *ss)
+{
+	sqlite3_stmt *st;
+	int64_t lo, hi, top;
+	int i;
+
+	if (begin(ss) == -1)
+		return -1;
+	st = Q(ss, Q_INDEX_RANGE);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		dberr(ss, "index range");
+		sqlite3_reset(st);
+		goto fail;
+	}
+	lo = sqlite3_column_int64(st, 0);
+	top = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	hi = top - lo > INDEX_CHUNK ? lo + INDEX_CHUNK : top;
+	if (hi > lo) {
+		for (i = Q_INDEX_SRC; i <= Q_INDEX_DST; i++) {
+			st = Q(ss, i);
+			sqlite3_bind_int64(st, 1, lo);
+			sqlite3_bind_int64(st, 2, hi);
+			if (run(ss, st, "index addresses") == -1)
+				goto fail;
+		}
+		st = Q(ss, Q_INDEX_MARK);
+		sqlite3_bind_int64(st, 1, hi);
+		if (run(ss, st, "index mark") == -1)
+			goto fail;
+	}
+	if (commit(ss) == -1)
+		goto fail;
+	ss->unindexed = top > hi ? (uint64_t)(top - hi) : 0;
+	clock_gettime(CLOCK_MONOTONIC, &ss->indexed_at);
+	return 0;
+fail:
+	rollback(ss);
+	return -1;
+}
+
+static int
+sqlite_maintain(struct store *s)
+{
+	struct sqlite_store *ss = S(s);
+
+	do {
+		if (addr_index_catch_up(ss) == -1)
+			return -1;
+	} while (ss->unindexed > 0);
+	return 0;
+}
+
 static int
 sqlite_ingest(struct store *s, struct store_batch *b, size_t nb)
 {
@@ -890,6 +1010,12 @@ sqlite_ingest(struct store *s, struct store_batch *b, size_t nb)
 			goto fail;
 	if (commit(ss) == -1)
 		goto fail;
+	for (i = 0; i < nb; i++)
+		ss->unindexed += b[i].stored;
+	/* The batches are stored whatever this does: a failure only
+	 * leaves more rows to the listing's rowid range, for next time. */
+	if (addr_index_due(ss))
+		(void)addr_index_catch_up(ss);
 	return 0;
 fail:
 	rollback(ss);
@@ -1001,6 +1127,9 @@ sqlite_audit(struct store *s, const char *actor, const char *action,
 static int
 conn_which(const struct store_conn_filter *f)
 {
+	if (f->has_src && f->src.plen == (f->src.addr.af == AF_INET ? 32 :
+	    128))
+		return Q_CONNS_SRC;
 	if (f->dport >= 0)
 		return Q_CONNS_DPORT;
 	if (f->sensor != NULL)
@@ -1157,6 +1286,7 @@ static const struct store_ops sqlite_ops = {
 	.explain_connections = sqlite_explain_connections,
 	.export = sqlite_export,
 	.count = sqlite_count,
+	.maintain = sqlite_maintain,
 };
 
 struct store *
@@ -1171,6 +1301,7 @@ store_sqlite_open(const char *path, char *err, size_t errlen)
 	}
 	ss->base.ops = &sqlite_ops;
 	ss->base.migrations = sqlite_migrations;
+	ss->unindexed = 1;	/* what an earlier run left: at the first batch */
 	if ((ss->path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		goto fail;
@@ -1185,7 +1316,7 @@ store_sqlite_open(const char *path, char *err, size_t errlen)
 	sqlite3_extended_result_codes(ss->db, 1);
 	if (sqlite3_exec(ss->db, "PRAGMA journal_mode = WAL; "
 	    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-	    "PRAGMA cache_size = -65536", NULL, NULL, NULL) != SQLITE_OK) {
+	    "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(ss->db));
 		goto fail;
 	}

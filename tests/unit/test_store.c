@@ -461,6 +461,142 @@ test_store_listing_plan_uses_the_index(void **state)
 	}
 }
 
+/* A batch of one connection event of conn from src at ts. */
+static void
+batch_one(struct batch *b, const char *sensor, uint64_t seq, uint64_t conn,
+    int phase, int64_t ts)
+{
+	struct buf out;
+	char err[256];
+	struct event *e;
+
+	batch_make(b, sensor, seq, 1);
+	e = &b->evs[0];
+	event_clear(e);
+	event_init(e, EVENT_CONNECTION);
+	strlcpy(e->sensor, sensor, sizeof(e->sensor));
+	e->seq = seq;
+	e->ts = ts;
+	e->u.connection.phase = phase;
+	e->u.connection.conn = conn;
+	e->u.connection.t.proto = IPPROTO_TCP;
+	set_addr(&e->u.connection.t.src, "203.0.113.4");
+	set_addr(&e->u.connection.t.dst, "10.0.0.23");
+	e->u.connection.t.sport = 40001;
+	e->u.connection.t.dport = 23;
+	if (phase == EVENT_END)
+		e->u.connection.reason = EVENT_FIN;
+	free(b->lines[0]);
+	buf_init(&out, EVENT_LINE_MAX);
+	if (event_encode(e, &out, err, sizeof(err)) == -1)
+		fail_msg("encode: %s", err);
+	b->lens[0] = out.len - 1;
+	b->lines[0] = (char *)out.data;
+}
+
+/* Every connection from 203.0.113.4, newest first, pages of 7: checks
+ * the order and returns how many. */
+static size_t
+page_source(struct store *s, int64_t before_ts)
+{
+	struct store_conn_filter f;
+	struct collect k;
+	size_t total = 0, i;
+	char a[ADDR_STRLEN];
+
+	memset(&f, 0, sizeof(f));
+	f.dport = -1;
+	assert_int_equal(cidr_parse("203.0.113.4", &f.src), 0);
+	f.has_src = 1;
+	f.limit = 7;
+	f.before_ts = before_ts;
+	f.before_id = INT64_MAX;
+	for (;;) {
+		memset(&k, 0, sizeof(k));
+		assert_int_equal(store_query_connections(s, &f, collect, &k),
+		    0);
+		for (i = 0; i < k.n; i++) {
+			addr_fmt(&k.c[i].src, a, sizeof(a));
+			assert_string_equal(a, "203.0.113.4");
+			if (i > 0)
+				assert_true(k.c[i].ts < k.c[i - 1].ts ||
+				    (k.c[i].ts == k.c[i - 1].ts &&
+				    k.c[i].id < k.c[i - 1].id));
+		}
+		total += k.n;
+		if (k.n < 7)
+			return total;
+		f.before_ts = k.c[k.n - 1].ts;
+		f.before_id = k.c[k.n - 1].id;
+	}
+}
+
+/*
+ * A listing by one source address is exact however far the SQLite
+ * address indexer (003_addr_index.sql) has got: rows it covers come from
+ * conn_src, newer ones from the table itself, and a covered row whose ts
+ * moves (its start stored after its end) is found at its new ts.
+ */
+static void
+test_store_source_listing_is_exact_around_the_indexer(void **state)
+{
+	struct store *s = *state;
+	struct store_conn_filter f;
+	struct batch b;
+	struct collect k;
+	char plan[4096];
+	size_t stored;
+	int64_t sid = add_sensor(s, "s1");
+	const int64_t t0 = 1700000000000000;
+
+	/* The first batch after opening is indexed after its commit; the
+	 * second, a moment later, is not yet. */
+	batch_make(&b, "s1", 1, 200);
+	assert_int_equal(ingest(s, sid, &b, &stored), 0);
+	batch_free(&b);
+	batch_make(&b, "s1", 201, 200);
+	assert_int_equal(ingest(s, sid, &b, &stored), 0);
+	batch_free(&b);
+	/* Conns 1..200 with conn % 5 == 4 come from 203.0.113.4. */
+	assert_int_equal(page_source(s, 0), 40);
+
+	/* A connection's end, indexed (a second after the last indexing),
+	 * then its start with an earlier ts than every other row. */
+	sleep(2);
+	batch_one(&b, "s1", 401, 9000, EVENT_END, t0 + 1000000000);
+	assert_int_equal(ingest(s, sid, &b, &stored), 0);
+	batch_free(&b);
+	assert_int_equal(page_source(s, 0), 41);
+	batch_one(&b, "s1", 402, 9000, EVENT_START, t0 - 5000);
+	assert_int_equal(ingest(s, sid, &b, &stored), 0);
+	batch_free(&b);
+	assert_int_equal(page_source(s, 0), 41);
+	memset(&f, 0, sizeof(f));
+	f.dport = -1;
+	assert_int_equal(cidr_parse("203.0.113.4", &f.src), 0);
+	f.has_src = 1;
+	f.before_ts = t0;
+	f.before_id = INT64_MAX;
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(store_query_connections(s, &f, collect, &k), 0);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(k.c[0].conn, 9000);
+	assert_int_equal(k.c[0].ts, t0 - 5000);
+	assert_int_equal(page_source(s, t0 + 1000000000), 41);
+
+	if (store_explain_connections(s, &f, plan, sizeof(plan)) == -1)
+		fail_msg("explain: %s", store_error(s));
+	print_message("%s plan, one source:\n%s", store_backend(s), plan);
+	if (strcmp(store_backend(s), "sqlite") == 0) {
+		/* conn_src AS x up to the mark, then a rowid range. */
+		assert_non_null(strstr(plan, "SEARCH x USING PRIMARY KEY "
+		    "(src=? AND ts>?"));
+		assert_non_null(strstr(plan, "SEARCH c USING INTEGER PRIMARY "
+		    "KEY (rowid>?)"));
+		assert_null(strstr(plan, "connections_ts"));
+	}
+}
+
 struct lines {
 	size_t		 n;
 	char		 first[512];
@@ -573,6 +709,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_store_connection_folded_in_one_batch, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_query_connections_filters_and_pages, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_listing_plan_uses_the_index, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_store_source_listing_is_exact_around_the_indexer, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_export_gives_back_the_lines, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_enrollment_token_works_once_and_expires, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_capture_is_idempotent, setup, teardown),
