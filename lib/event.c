@@ -231,6 +231,17 @@ kind_fields(int kind)
 	return NULL;
 }
 
+/* event_decode keeps a bit per field of a table. */
+#define FIELDS_FIT(t)	_Static_assert(sizeof(t) / sizeof(t[0]) <= 64, #t)
+FIELDS_FIT(common_fields);
+FIELDS_FIT(connection_fields);
+FIELDS_FIT(payload_fields);
+FIELDS_FIT(service_fields);
+FIELDS_FIT(upload_fields);
+FIELDS_FIT(claim_fields);
+FIELDS_FIT(alert_fields);
+FIELDS_FIT(heartbeat_fields);
+
 /* Small helpers. */
 
 static int __attribute__((format(printf, 3, 4)))
@@ -1224,12 +1235,20 @@ event_encode(const struct event *e, struct buf *out, char *err,
 	return fail(err, errlen, "no room for the line");
 }
 
+
+/* field_find, starting at hint and wrapping around. */
 static const struct field *
-field_find(const struct field *t, const char *key)
+field_find_from(const struct field *t, const struct field *hint,
+    const char *key)
 {
-	for (; t->key != NULL; t++)
-		if (strcmp(t->key, key) == 0)
-			return t;
+	const struct field *f;
+
+	for (f = hint; f->key != NULL; f++)
+		if (strcmp(f->key, key) == 0)
+			return f;
+	for (f = t; f != hint; f++)
+		if (strcmp(f->key, key) == 0)
+			return f;
 	return NULL;
 }
 
@@ -1237,7 +1256,8 @@ int
 event_decode(const char *line, size_t len, struct event *e, char *err,
     size_t errlen)
 {
-	const struct field *tables[2], *f;
+	const struct field *tables[2], *hint[2], *f = NULL;
+	uint64_t seen[2] = { 0, 0 };
 	json_error_t jerr;
 	json_t *root = NULL, *v;
 	const char *key;
@@ -1279,33 +1299,40 @@ event_decode(const char *line, size_t len, struct event *e, char *err,
 	}
 	tables[0] = common_fields;
 	tables[1] = kind_fields(e->kind);
+	/* One pass in the line's order, which is the tables' order when
+	 * our encoder wrote it: each key is looked for first just after
+	 * the last one found. */
+	hint[0] = tables[0];
+	hint[1] = tables[1];
 	json_object_foreach(root, key, v) {
-		if (field_find(tables[0], key) == NULL &&
-		    field_find(tables[1], key) == NULL) {
+		for (t = 0; t < 2; t++)
+			if ((f = field_find_from(tables[t], hint[t], key)) !=
+			    NULL)
+				break;
+		if (f == NULL) {
 			fail(err, errlen, "unknown key '%s' for %s",
 			    quote(key, q, sizeof(q)), event_kind_name(e->kind));
 			goto fail;
 		}
-	}
-	for (t = 0; t < 2; t++) {
-		for (f = tables[t] + (t == 0); f->key != NULL; f++) {
-			if ((v = json_object_get(root, f->key)) == NULL)
-				continue;
-			if (field_parse(e, f, v, why, sizeof(why)) == -1 ||
-			    field_check(e, f, why, sizeof(why)) == -1) {
-				fail(err, errlen, "%s: %s", f->key, why);
-				goto fail;
-			}
+		hint[t] = f + 1;
+		seen[t] |= UINT64_C(1) << (f - tables[t]);
+		if (f == tables[0])
+			continue;	/* kind, parsed above */
+		if (field_parse(e, f, v, why, sizeof(why)) == -1 ||
+		    field_check(e, f, why, sizeof(why)) == -1) {
+			fail(err, errlen, "%s: %s", f->key, why);
+			goto fail;
 		}
 	}
 	for (t = 0; t < 2; t++) {
 		for (f = tables[t]; f->key != NULL; f++) {
-			v = json_object_get(root, f->key);
-			if (present(e, f) && v == NULL) {
+			int has = (seen[t] >> (f - tables[t])) & 1;
+
+			if (present(e, f) && !has) {
 				fail(err, errlen, "missing key '%s'", f->key);
 				goto fail;
 			}
-			if (!present(e, f) && v != NULL) {
+			if (!present(e, f) && has) {
 				fail(err, errlen, "key '%s' is only allowed %s",
 				    f->key, f->when->what);
 				goto fail;
