@@ -3,7 +3,8 @@
 # PostgreSQL, side by side:
 #
 #   durable ingest: tests/tools/dias_load sends N connection events of one
-#     sensor over HTTPS with mTLS, in NDJSON batches of 1,000, from J
+#     sensor (bodies made before the clock starts, as a shipper reads
+#     them from its spool) over HTTPS with mTLS, in NDJSON batches of 1,000, from J
 #     concurrent clients (as J sensors' shippers would), each batch
 #     retried until the server acknowledges it, which it does only after
 #     the batch is committed and fsynced (docs/dias-server.8, Durability);
@@ -59,7 +60,7 @@ bench_store() {
 		cpu1=$(srv_cpu)
 		# CPU time per event, which load from elsewhere on the
 		# machine does not inflate the way it does wall time.
-		echo "# $1 round $r: $out; server CPU $(echo "($cpu1 - $cpu0) * 1000000 / $(getconf CLK_TCK) / $N" | bc) us/event" >&2
+		echo "# $1 round $r: $out; CPU per event: server $(echo "($cpu1 - $cpu0) * 1000000 / $(getconf CLK_TCK) / $N" | bc) us, client $(echo "$out" | awk -v n="$N" '{printf "%.1f", $10 * 1e6 / n}') us" >&2
 		[ "$(srv_sql 'SELECT count(*) FROM events')" = "$N" ] ||
 			{ echo "$1: the store does not hold $N events" >&2; exit 1; }
 		rates="$rates $(echo "$out" | awk '{print $6}')"

@@ -88,8 +88,14 @@ run_backend() {
 
 	# Graceful stop: batches in flight when SIGTERM arrives are answered.
 	"$LOAD" -u "$URL" -a "$T/s1/ca.pem" -c "$T/s1/sensor.pem" -k "$T/s1/sensor.key" -s s1 -n 200000 -b 1000 -j 4 -t 5 >"$T/load.out" 2>&1 &
-	local lp=$!
-	sleep 1
+	local lp=$! before now
+	# SIGTERM once the load is under way (it makes its batches first).
+	before=$(srv_stored_total)
+	for _ in $(seq 300); do
+		now=$(srv_stored_total)
+		[ "${now:-0}" -gt "${before:-0}" ] && break
+		sleep 0.1
+	done
 	srv_stop && ok "$1: SIGTERM: clean exit" || fail "$1: SIGTERM exit status"
 	wait $lp
 	local acked stored

@@ -154,3 +154,9 @@ srv_batch() {
 		fi
 	done
 }
+
+# The server's count of stored events, from /metrics.
+srv_stored_total() {
+	curl -s --cacert "$T/ca/ca.pem" "$URL/metrics" 2>/dev/null |
+		awk '$1 == "dias_ingest_events_stored_total" { print $2 }'
+}
