@@ -66,6 +66,26 @@ curl_sym(const char *name, void *fp)
 
 #define SYM(f)	curl_sym("curl_" #f, &cu.f)
 
+/*
+ * curl_global_init() starts libssh2, which sets up OpenSSL (its engines,
+ * its configuration): 1.5 MB more RSS for SCP and SFTP, which we never
+ * speak (CURLOPT_PROTOCOLS_STR is "https").  libssh2 initialises once,
+ * on the first libssh2_init(), so asking first, without crypto, leaves
+ * curl's later call nothing to do.
+ */
+static void
+no_ssh_crypto(void)
+{
+	int (*ssh2_init)(int);
+	void *p;
+
+	if ((p = dlsym(cu.dl, "libssh2_init")) == NULL)
+		return;			/* a libcurl without SSH */
+	memcpy(&ssh2_init, &p, sizeof(p));
+	if (ssh2_init(0x0001) != 0)	/* LIBSSH2_INIT_NO_CRYPTO */
+		log_debug("libssh2_init failed; curl will try again");
+}
+
 /* 0 once libcurl is loaded, or -1 (logged). */
 static int
 curl_load(void)
@@ -82,6 +102,7 @@ curl_load(void)
 		log_warnx("libcurl: %s", dlerror());
 		return -1;
 	}
+	no_ssh_crypto();
 	if (SYM(global_init) == -1 || SYM(global_cleanup) == -1 ||
 	    SYM(easy_init) == -1 || SYM(easy_setopt) == -1 ||
 	    SYM(easy_perform) == -1 || SYM(easy_cleanup) == -1 ||
