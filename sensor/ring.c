@@ -5,18 +5,14 @@
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
-#include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pcap/pcap.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,163 +47,37 @@ struct ring {
 	uint32_t	 block_size, block_nr, cur;
 };
 
-/*
- * libpcap compiles the filters, in a child of its own that loads it and
- * exits: linked, libpcap and the nine libraries behind it (D-Bus,
- * systemd, gcrypt, ...) were mapped and relocated in all four processes,
- * about 2 MB of RSS, for a few compiles at start.  The child writes the
- * program, or why not, down a pipe.
- */
-struct ring_bpf {
-	int32_t			 len;	/* instructions; -1: msg says why */
-	char			 msg[256];
-	struct sock_filter	 insns[BPF_MAXINSNS];
-};
-
-static const char *const pcap_sonames[] = {
-	"libpcap.so.0.8",		/* Debian's name for it */
-	"libpcap.so.1",
-};
-
-/* In the child: compile filter into rb. */
-static void
-ring_compile_child(const char *filter, struct ring_bpf *rb)
+int
+ring_attach_filter(int fd, const char *filter, char *err, size_t errlen)
 {
-	pcap_t *(*open_dead)(int, int);
-	int (*compile)(pcap_t *, struct bpf_program *, const char *, int,
-	    bpf_u_int32);
-	char *(*geterr)(pcap_t *);
 	struct bpf_program prog;
-	void *dl = NULL, *p1, *p2, *p3;
-	size_t i;
+	struct sock_fprog fprog;
 	pcap_t *p;
+	int rv = -1;
 
-	rb->len = -1;
-	for (i = 0; i < sizeof(pcap_sonames) / sizeof(pcap_sonames[0]) &&
-	    dl == NULL; i++)
-		dl = dlopen(pcap_sonames[i], RTLD_NOW | RTLD_LOCAL);
-	if (dl == NULL || (p1 = dlsym(dl, "pcap_open_dead")) == NULL ||
-	    (p2 = dlsym(dl, "pcap_compile")) == NULL ||
-	    (p3 = dlsym(dl, "pcap_geterr")) == NULL) {
-		snprintf(rb->msg, sizeof(rb->msg), "libpcap: %s", dlerror());
-		return;
+	if ((p = pcap_open_dead(DLT_EN10MB, RING_SNAPLEN)) == NULL) {
+		snprintf(err, errlen, "pcap_open_dead failed");
+		return -1;
 	}
-	/* POSIX: data and code pointers agree. */
-	memcpy(&open_dead, &p1, sizeof(p1));
-	memcpy(&compile, &p2, sizeof(p2));
-	memcpy(&geterr, &p3, sizeof(p3));
-	if ((p = open_dead(DLT_EN10MB, RING_SNAPLEN)) == NULL) {
-		snprintf(rb->msg, sizeof(rb->msg), "pcap_open_dead failed");
-		return;
-	}
-	if (compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) == -1) {
-		snprintf(rb->msg, sizeof(rb->msg), "filter \"%s\": %s", filter,
-		    geterr(p));
-		return;
-	}
-	if (prog.bf_len > BPF_MAXINSNS) {
-		snprintf(rb->msg, sizeof(rb->msg), "filter \"%s\": %u "
-		    "instructions, more than the kernel takes", filter,
-		    prog.bf_len);
-		return;
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) == -1) {
+		snprintf(err, errlen, "filter \"%s\": %s", filter,
+		    pcap_geterr(p));
+		pcap_close(p);
+		return -1;
 	}
 	/* struct bpf_insn and struct sock_filter have the same layout. */
 	_Static_assert(sizeof(struct bpf_insn) == sizeof(struct sock_filter),
 	    "bpf_insn layout");
-	memcpy(rb->insns, prog.bf_insns, prog.bf_len * sizeof(rb->insns[0]));
-	rb->len = (int32_t)prog.bf_len;
-}
-
-/* Read exactly len bytes, or fewer at EOF; -1 on error. */
-static ssize_t
-read_full(int fd, void *p, size_t len)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < len) {
-		if ((n = read(fd, (char *)p + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	return (ssize_t)off;
-}
-
-/* Compile filter in a child into rb; 0, or -1 with err filled. */
-static int
-ring_compile(const char *filter, struct ring_bpf *rb, char *err,
-    size_t errlen)
-{
-	int pfd[2], status;
-	size_t want;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) == -1) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if ((pid = fork()) == -1) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		ring_compile_child(filter, rb);
-		want = rb->len < 0 ? sizeof(*rb) : offsetof(struct ring_bpf,
-		    insns) + (size_t)rb->len * sizeof(rb->insns[0]);
-		_exit(write(pfd[1], rb, want) == (ssize_t)want ? 0 : 1);
-	}
-	close(pfd[1]);
-	n = read_full(pfd[0], rb, sizeof(*rb));
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (n < (ssize_t)offsetof(struct ring_bpf, insns)) {
-		snprintf(err, errlen, "filter \"%s\": the compiling child "
-		    "failed", filter);
-		return -1;
-	}
-	if (rb->len < 0 || (size_t)n != offsetof(struct ring_bpf, insns) +
-	    (size_t)rb->len * sizeof(rb->insns[0])) {
-		rb->msg[sizeof(rb->msg) - 1] = '\0';
-		snprintf(err, errlen, "%s", rb->len < 0 ? rb->msg :
-		    "short BPF program from the compiling child");
-		return -1;
-	}
-	return 0;
-}
-
-int
-ring_attach_filter(int fd, const char *filter, char *err, size_t errlen)
-{
-	struct sock_fprog fprog;
-	struct ring_bpf *rb;
-	int rv = -1;
-
-	if ((rb = calloc(1, sizeof(*rb))) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return -1;
-	}
-	if (ring_compile(filter, rb, err, errlen) == -1)
-		goto done;
 	memset(&fprog, 0, sizeof(fprog));
-	fprog.len = (unsigned short)rb->len;
-	fprog.filter = rb->insns;
+	fprog.len = (unsigned short)prog.bf_len;
+	fprog.filter = (struct sock_filter *)(void *)prog.bf_insns;
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog,
 	    sizeof(fprog)) == -1)
 		snprintf(err, errlen, "SO_ATTACH_FILTER: %s", strerror(errno));
 	else
 		rv = 0;
- done:
-	free(rb);
+	pcap_freecode(&prog);
+	pcap_close(p);
 	return rv;
 }
 
