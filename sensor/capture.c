@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <pcap/pcap.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +26,6 @@
 #define CAPTURE_SNAPLEN		65535
 #define PCAP_FILE_HDR		24
 #define PCAP_REC_HDR		16
-#define PCAP_MAGIC		0xa1b2c3d4	/* microseconds */
-#define PCAP_LINKTYPE_ETHERNET	1
 /* stdio's buffer for a file: larger than any record, so that a record
  * is never split between two writes (see capture_frame). */
 #define CAPTURE_BUF		(256 * 1024)
@@ -36,30 +34,13 @@
 
 struct capture;
 
-/*
- * The classic pcap file (pcap-savefile(5)), in host byte order as libpcap
- * writes it: written here rather than by libpcap, whose nine libraries
- * (D-Bus, systemd, gcrypt, ...) would otherwise be mapped in every
- * process for these two headers.
- */
-struct pcap_file_hdr {
-	uint32_t	magic;
-	uint16_t	version_major, version_minor;
-	int32_t		thiszone;
-	uint32_t	sigfigs, snaplen, linktype;
-};
-struct pcap_rec_hdr {
-	uint32_t	ts_sec, ts_usec, caplen, len;
-};
-_Static_assert(sizeof(struct pcap_file_hdr) == PCAP_FILE_HDR, "pcap header");
-_Static_assert(sizeof(struct pcap_rec_hdr) == PCAP_REC_HDR, "pcap record");
-
 struct capture_if {
 	struct capture	*cap;
 	struct ring	*ring;
 	struct event	*ev;
 	char		 ifname[16];
-	FILE		*fp;		/* the open .part file, or NULL */
+	pcap_dumper_t	*dumper;
+	FILE		*fp;		/* the dumper's */
 	char		*fpbuf;		/* its buffer, CAPTURE_BUF */
 	size_t		 pending;	/* bytes in it, not yet written */
 	char		 name[128];	/* final name; ".part" while open */
@@ -76,6 +57,7 @@ struct capture_if {
 struct capture {
 	const struct proc_env	*env;
 	struct event_base	*base;
+	pcap_t			*dead;		/* Ethernet, full frames */
 	struct capture_if	 ifs[CAPTURE_RINGS];
 	size_t			 nifs;
 	struct msgbuf		*mb, *mb_shipper;
@@ -174,10 +156,10 @@ capture_close(struct capture_if *ci)
 	struct msg_capture mc;
 	char part[sizeof(ci->name) + 8];
 
-	if (ci->fp == NULL)
+	if (ci->dumper == NULL)
 		return;
-	if (fclose(ci->fp) == EOF)
-		log_warn("%s.part", ci->name);
+	pcap_dump_close(ci->dumper);
+	ci->dumper = NULL;
 	ci->fp = NULL;
 	free(ci->fpbuf);
 	ci->fpbuf = NULL;
@@ -202,7 +184,6 @@ static int
 capture_open(struct capture_if *ci, int64_t us)
 {
 	char part[sizeof(ci->name) + 8];
-	struct pcap_file_hdr fh;
 	FILE *fp;
 	int fd;
 
@@ -230,14 +211,8 @@ capture_open(struct capture_if *ci, int64_t us)
 		ci->fpbuf = NULL;
 		return -1;
 	}
-	memset(&fh, 0, sizeof(fh));
-	fh.magic = PCAP_MAGIC;
-	fh.version_major = 2;
-	fh.version_minor = 4;
-	fh.snaplen = CAPTURE_SNAPLEN;
-	fh.linktype = PCAP_LINKTYPE_ETHERNET;
-	if (fwrite(&fh, sizeof(fh), 1, fp) != 1) {
-		log_warn("%s", part);
+	if ((ci->dumper = pcap_dump_fopen(ci->cap->dead, fp)) == NULL) {
+		log_warnx("%s: %s", part, pcap_geterr(ci->cap->dead));
 		fclose(fp);
 		free(ci->fpbuf);
 		ci->fpbuf = NULL;
@@ -259,9 +234,9 @@ capture_open(struct capture_if *ci, int64_t us)
 static void
 capture_flush(struct capture_if *ci)
 {
-	if (ci->fp == NULL || ci->pending == 0)
+	if (ci->dumper == NULL || ci->pending == 0)
 		return;
-	if (fflush(ci->fp) == EOF)
+	if (pcap_dump_flush(ci->dumper) == -1)
 		log_warn("%s.part", ci->name);
 	ci->pending = 0;
 }
@@ -271,12 +246,12 @@ capture_frame(void *arg, const struct ring_frame *f)
 {
 	struct capture_if *ci = arg;
 	struct capture *cap = ci->cap;
-	struct pcap_rec_hdr h;
+	struct pcap_pkthdr h;
 	int64_t us = f->ts_us + cap->offset_us;
 	int64_t p = period_of(cap, us);
 	size_t rec = PCAP_REC_HDR + f->caplen;
 
-	if (ci->fp != NULL && (ci->period != p ||
+	if (ci->dumper != NULL && (ci->period != p ||
 	    (cap->rotate == ROTATE_SIZE && ci->bytes + rec >
 	    cap->rotate_size && ci->packets > 0)))
 		capture_close(ci);
@@ -289,7 +264,7 @@ capture_frame(void *arg, const struct ring_frame *f)
 			ci->period_bytes = 0;
 	}
 	/* The cap counts every file of the period, headers included. */
-	if (cap->max > 0 && ci->period_bytes + rec + (ci->fp == NULL ?
+	if (cap->max > 0 && ci->period_bytes + rec + (ci->dumper == NULL ?
 	    PCAP_FILE_HDR : 0) > cap->max) {
 		if (ci->capped != p)
 			log_warnx("%s reached the capture size limit (%llu "
@@ -301,7 +276,7 @@ capture_frame(void *arg, const struct ring_frame *f)
 		capture_close(ci);
 		return;
 	}
-	if (ci->fp == NULL) {
+	if (ci->dumper == NULL) {
 		if (capture_open(ci, us) == -1) {
 			ci->dropped++;
 			return;
@@ -313,14 +288,12 @@ capture_frame(void *arg, const struct ring_frame *f)
 	 * and a kill -9 leaves a file every reader takes. */
 	if (ci->pending + rec > CAPTURE_BUF)
 		capture_flush(ci);
-	h.ts_sec = (uint32_t)(us / 1000000);
-	h.ts_usec = (uint32_t)(us % 1000000);
-	h.caplen = (uint32_t)f->caplen;
-	h.len = (uint32_t)f->len;
-	/* The buffer holds the record whole (flushed above): these cannot
-	 * fail short but by a stdio error, which the flush reports. */
-	(void)fwrite(&h, sizeof(h), 1, ci->fp);
-	(void)fwrite(f->data, f->caplen, 1, ci->fp);
+	memset(&h, 0, sizeof(h));
+	h.ts.tv_sec = (time_t)(us / 1000000);
+	h.ts.tv_usec = (suseconds_t)(us % 1000000);
+	h.caplen = (bpf_u_int32)f->caplen;
+	h.len = (bpf_u_int32)f->len;
+	pcap_dump((u_char *)ci->dumper, &h, f->data);
 	ci->pending += rec;
 	ci->bytes += rec;
 	ci->period_bytes += rec;
@@ -353,7 +326,7 @@ capture_tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	for (i = 0; i < cap->nifs; i++) {
-		if (cap->ifs[i].fp == NULL)
+		if (cap->ifs[i].dumper == NULL)
 			continue;
 		if (cap->ifs[i].period != p)
 			capture_close(&cap->ifs[i]);
@@ -599,6 +572,8 @@ capture_main(const struct proc_env *env)
 	if ((cap.mb = msgbuf_new()) == NULL ||
 	    (cap.mb_shipper = msgbuf_new()) == NULL)
 		fatal("msgbuf_new");
+	if ((cap.dead = pcap_open_dead(DLT_EN10MB, CAPTURE_SNAPLEN)) == NULL)
+		fatalx("pcap_open_dead");
 	if ((cap.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	/* File names are UTC; load the zone data before the chroot anyway. */
