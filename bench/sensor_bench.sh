@@ -116,7 +116,7 @@ echo
 
 # --- transactions: dias-sensor and the kernel, alternating -----------
 declare -A sens kern
-idle=0; peak=0; idle_pss=0
+idle=0; peak=0; idle_pss=0; idle_each=
 for round in $(seq 1 "$rounds"); do
 	for n in 256 65536; do
 		sensor_start "bench-$n.conf" || { echo "bench: sensor did not start"; exit 1; }
@@ -124,8 +124,11 @@ for round in $(seq 1 "$rounds"); do
 		if [ "$n" = 65536 ] && [ "$round" = 1 ]; then
 			sleep 1
 			for r in parent engine capture shipper; do
-				idle=$((idle + $(mem_of "$(sensor_pidof $r)" VmRSS)))
-				idle_pss=$((idle_pss + $(pss_of "$(sensor_pidof $r)")))
+				rss=$(mem_of "$(sensor_pidof $r)" VmRSS)
+				pss=$(pss_of "$(sensor_pidof $r)")
+				idle=$((idle + rss))
+				idle_pss=$((idle_pss + pss))
+				idle_each="$idle_each $r $rss/$pss"
 			done
 			idle_engine=$(mem_of "$(sensor_pidof engine)" VmRSS)
 		fi
@@ -163,9 +166,11 @@ echo
 printf 'RSS, 65,536 bound addresses: idle %d kB (engine %d kB), peak %d kB (engine %d kB)\n' \
     "$idle" "$idle_engine" "$peak" "$peak_engine"
 echo "    (goal <= 32 MB idle; honeyd 1.5c: 60 MB, 0.78 KB per address;"
-echo "     all four processes summed; the engine's RSS includes its 2 MiB packet ring)"
+echo "     all four processes summed; the engine's and the capture's RSS each"
+echo "     include a 2 MiB packet ring)"
 printf 'PSS, 65,536 bound addresses: idle %d kB, the four processes summed, each\n' "$idle_pss"
 echo "    shared page counted once in all (RSS above counts a library page once per process)"
+echo "    idle, kB RSS/PSS each:$idle_each"
 echo "    (256 concurrent transactions from one client.  Other load on the"
 echo "     machine when the run ended, which skews every figure above:"
 top -b -n 1 | sed -n '8,10p' | sed 's/^/     /'

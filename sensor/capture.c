@@ -49,6 +49,7 @@ struct capture_if {
 	int64_t		 cap_period;	/* period period_bytes counts */
 	uint64_t	 period_bytes;	/* all files of cap_period */
 	uint64_t	 bytes, packets, dropped;
+	uint64_t	 ring_drops;	/* the kernel's: the ring was full */
 	uint64_t	 files, total_packets;
 	int64_t		 first_us, last_us;
 };
@@ -388,21 +389,35 @@ capture_recover(struct capture *cap)
 	closedir(d);
 }
 
-/* SIGUSR1: per interface, what was written and what the cap dropped. */
+/* Add the kernel's drops since the last call (it resets them). */
 static void
-capture_stats(const struct capture *cap)
+capture_ring_drops(struct capture_if *ci)
 {
-	const struct capture_if *ci;
+	uint64_t packets, drops;
+
+	if (ring_stats(ci->ring, &packets, &drops) == 0)
+		ci->ring_drops += drops;
+}
+
+/* SIGUSR1: per interface, what was written, what the cap dropped and
+ * what did not fit in the ring. */
+static void
+capture_stats(struct capture *cap)
+{
+	struct capture_if *ci;
 	size_t i;
 
 	for (i = 0; i < cap->nifs; i++) {
 		ci = &cap->ifs[i];
+		capture_ring_drops(ci);
 		log_info("stats: capture.%s.packets %llu", ci->ifname,
 		    (unsigned long long)ci->total_packets);
 		log_info("stats: capture.%s.files %llu", ci->ifname,
 		    (unsigned long long)ci->files);
 		log_info("stats: capture.%s.dropped %llu", ci->ifname,
 		    (unsigned long long)ci->dropped);
+		log_info("stats: capture.%s.ring_drops %llu", ci->ifname,
+		    (unsigned long long)ci->ring_drops);
 	}
 }
 
@@ -459,6 +474,11 @@ capture_exit(struct capture *cap, int status)
 		if (cap->ifs[i].dropped > 0)
 			log_info("%s: %llu frames dropped", cap->ifs[i].ifname,
 			    (unsigned long long)cap->ifs[i].dropped);
+		capture_ring_drops(&cap->ifs[i]);
+		if (cap->ifs[i].ring_drops > 0)
+			log_info("%s: %llu frames lost, the ring was full",
+			    cap->ifs[i].ifname,
+			    (unsigned long long)cap->ifs[i].ring_drops);
 	}
 	exit(status);
 }
