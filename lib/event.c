@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,82 @@
 #include "event.h"
 
 #define WHYLEN		160
+
+/*
+ * While event_decode parses a line, jansson allocates from a bump arena
+ * of the calling thread, emptied per line: the tree is built and freed
+ * inside event_decode, and malloc and free per node and per key were an
+ * eighth of a decode's instructions.  Outside a decode, and for what does
+ * not fit, allocation is malloc's; jarena_free tells the two apart by
+ * address, so a value jansson made anywhere else is freed as always.
+ */
+#define JARENA_SIZE	(32 * 1024)
+
+struct jarena {
+	size_t		 used;
+	int		 on;
+	_Alignas(16) unsigned char buf[JARENA_SIZE];	/* as malloc's */
+};
+
+static __thread struct jarena *jarena;
+static pthread_key_t jarena_key;
+static pthread_once_t jarena_once = PTHREAD_ONCE_INIT;
+
+static void *
+jarena_malloc(size_t n)
+{
+	struct jarena *a = jarena;
+	void *p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (a == NULL || !a->on || n > JARENA_SIZE - a->used)
+		return malloc(n);
+	p = a->buf + a->used;
+	a->used += n;
+	return p;
+}
+
+static void
+jarena_free(void *p)
+{
+	struct jarena *a = jarena;
+
+	if (a != NULL && (unsigned char *)p >= a->buf &&
+	    (unsigned char *)p < a->buf + JARENA_SIZE)
+		return;
+	free(p);
+}
+
+static void
+jarena_init(void)
+{
+	if (pthread_key_create(&jarena_key, free) == 0)
+		json_set_alloc_funcs(jarena_malloc, jarena_free);
+}
+
+/* The calling thread's arena, on and empty; NULL: malloc it is. */
+static struct jarena *
+jarena_begin(void)
+{
+	(void)pthread_once(&jarena_once, jarena_init);
+	if (jarena == NULL && (jarena = malloc(sizeof(*jarena))) != NULL &&
+	    pthread_setspecific(jarena_key, jarena) != 0) {
+		free(jarena);
+		jarena = NULL;
+	}
+	if (jarena != NULL) {
+		jarena->used = 0;
+		jarena->on = 1;
+	}
+	return jarena;
+}
+
+static void
+jarena_end(struct jarena *a)
+{
+	if (a != NULL)
+		a->on = 0;
+}
 
 enum ftype {
 	F_ENUM,		/* uint8_t, string from names[] */
@@ -1260,10 +1337,12 @@ event_decode(const char *line, size_t len, struct event *e, char *err,
 	uint64_t seen[2] = { 0, 0 };
 	json_error_t jerr;
 	json_t *root = NULL, *v;
+	struct jarena *arena;
 	const char *key;
 	char why[WHYLEN], q[40];
 	int t;
 
+	arena = jarena_begin();
 	event_init(e, 0);
 	if (line == NULL) {
 		line = "";
@@ -1344,9 +1423,11 @@ event_decode(const char *line, size_t len, struct event *e, char *err,
 		goto fail;
 	}
 	json_decref(root);
+	jarena_end(arena);
 	return 0;
  fail:
 	json_decref(root);
+	jarena_end(arena);
 	event_clear(e);
 	/* jansson quotes the input in its messages: keep logs printable. */
 	for (; err != NULL && errlen > 0 && *err != '\0'; err++)
