@@ -890,9 +890,39 @@ fmt_tcpflags(uint8_t flags, char *s)
 }
 
 /* JSON value -> struct, with the checks needed to store it losslessly. */
+/*
+ * A JSON value as field_parse sees it: jansson's (decode_tree) or one
+ * the canonical scanner read straight from the line (decode_fast).  A
+ * string is NUL-terminated at s[n] unless it is a field of type F_DATA,
+ * whose parsers take the length.
+ */
+enum { JV_OTHER, JV_STRING, JV_INTEGER };
+struct jval {
+	int		 type;
+	const char	*s;
+	size_t		 n;
+	json_int_t	 i;
+	json_t		*j;		/* objects: jansson's, or NULL */
+};
+
+static void
+jval_of(json_t *j, struct jval *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (json_is_string(j)) {
+		v->type = JV_STRING;
+		v->s = json_string_value(j);
+		v->n = json_string_length(j);
+	} else if (json_is_integer(j)) {
+		v->type = JV_INTEGER;
+		v->i = json_integer_value(j);
+	} else if (json_is_object(j))
+		v->j = j;
+}
+
 static int
-field_parse(struct event *e, const struct field *f, json_t *v, char *why,
-    size_t whylen)
+field_parse(struct event *e, const struct field *f, const struct jval *v,
+    char *why, size_t whylen)
 {
 	void *p = field_ptr(e, f);
 	const char *s = NULL;
@@ -901,9 +931,9 @@ field_parse(struct event *e, const struct field *f, json_t *v, char *why,
 	json_int_t i;
 	uint8_t u8, *data;
 
-	if (json_is_string(v)) {
-		s = json_string_value(v);
-		n = json_string_length(v);
+	if (v->type == JV_STRING) {
+		s = v->s;
+		n = v->n;
 	} else if (f->type != F_FIELDS && f->type != F_COUNTERS &&
 	    (!is_int(f->type) || f->type == F_ENUM || f->type == F_TCPFLAGS))
 		return fail(why, whylen, "not a string");
@@ -919,9 +949,9 @@ field_parse(struct event *e, const struct field *f, json_t *v, char *why,
 	case F_U32:
 	case F_U16:
 	case F_U8:
-		if (!json_is_integer(v))
+		if (v->type != JV_INTEGER)
 			return fail(why, whylen, "not an integer");
-		i = json_integer_value(v);
+		i = v->i;
 		if (i < 0 || (uint64_t)i < f->min || (uint64_t)i > f->max)
 			return fail(why, whylen, "out of range %ju..%ju",
 			    (uintmax_t)f->min, (uintmax_t)f->max);
@@ -965,9 +995,13 @@ field_parse(struct event *e, const struct field *f, json_t *v, char *why,
 		e->u.payload.len = outlen;
 		return 0;
 	case F_FIELDS:
-		return parse_fields(e, v, why, whylen);
+		if (v->j == NULL)
+			return fail(why, whylen, "not an object");
+		return parse_fields(e, v->j, why, whylen);
 	case F_COUNTERS:
-		return parse_counters(e, v, why, whylen);
+		if (v->j == NULL)
+			return fail(why, whylen, "not an object");
+		return parse_counters(e, v->j, why, whylen);
 	}
 	return fail(why, whylen, "internal: bad type");
 }
@@ -1233,13 +1267,160 @@ field_find(const struct field *t, const char *key)
 	return NULL;
 }
 
+/*
+ * The canonical scanner: a line exactly as event_encode writes it (keys in
+ * table order, no white space, strings without escapes or control bytes,
+ * integers of at most 18 digits, no fields or counters object) is read
+ * straight into e without a jansson tree.  It only ever accepts: 1 if e
+ * is what decode_tree would have made of the line, 0 for anything else
+ * (e cleared), which decode_tree then judges, errors and all.  Each value
+ * goes through field_parse and field_check in the same order as there.
+ */
+#define FAST_STR_MAX	(EVENT_VALUE_MAX + 1)
+
+/* A string value at *pp: fills v, moves *pp past it.  0 if not simple. */
+static int
+fast_string(const char **pp, const char *end, struct jval *v)
+{
+	const char *p = *pp + 1;
+	size_t k;
+
+	if (**pp != '"')
+		return 0;
+	v->type = JV_STRING;
+	v->s = p;
+	while (p < end && *p != '"') {
+		if ((unsigned char)*p < 0x20 || *p == '\\')
+			return 0;
+		if ((unsigned char)*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((k = utf8_seq((const uint8_t *)p, (size_t)(end - p))) == 0)
+			return 0;
+		p += k;
+	}
+	if (p == end)
+		return 0;
+	v->n = (size_t)(p - v->s);
+	*pp = p + 1;
+	return 1;
+}
+
+/* A non-negative integer at *pp, as jansson reads one. */
+static int
+fast_integer(const char **pp, const char *end, struct jval *v)
+{
+	const char *p = *pp;
+	json_int_t i = 0;
+	size_t n = 0;
+
+	while (p < end && *p >= '0' && *p <= '9' && n < 19) {
+		i = i * 10 + (*p - '0');
+		p++;
+		n++;
+	}
+	/* No sign, no leading zero, no fraction or exponent, no overflow. */
+	if (n == 0 || n > 18 || (n > 1 && **pp == '0') ||
+	    (p < end && *p != ',' && *p != '}'))
+		return 0;
+	v->type = JV_INTEGER;
+	v->i = i;
+	*pp = p;
+	return 1;
+}
+
+static int
+decode_fast(const char *line, size_t len, struct event *e)
+{
+	const struct field *tables[2], *f;
+	const char *p = line, *end = line + len;
+	char str[FAST_STR_MAX + 1], why[WHYLEN];
+	uint64_t seen[2] = { 0, 0 };
+	struct jval v, vs;
+	size_t klen;
+	int t, i, first = 1;
+
+	if (len < 2 || *p++ != '{' || end[-1] != '}')
+		return 0;
+	tables[0] = common_fields;
+	tables[1] = NULL;
+	for (t = 0; t < 2; t++) {
+		if (t == 1 && (tables[1] = kind_fields(e->kind)) == NULL)
+			goto no;
+		for (f = tables[t], i = 0; f->key != NULL; f++, i++) {
+			if (f->type == F_FIELDS || f->type == F_COUNTERS)
+				goto no;
+			klen = strlen(f->key);
+			/* Absent here: decode_tree would not find it later. */
+			if ((size_t)(end - p) < klen + 4 || (!first &&
+			    *p != ',') || p[!first] != '"' ||
+			    memcmp(p + !first + 1, f->key, klen) != 0 ||
+			    p[!first + 1 + klen] != '"' ||
+			    p[!first + 2 + klen] != ':')
+				continue;
+			p += !first + 3 + klen;
+			memset(&v, 0, sizeof(v));
+			if (*p == '"') {
+				if (!fast_string(&p, end, &v))
+					goto no;
+			} else if (!fast_integer(&p, end, &v))
+				goto no;
+			vs = v;
+			if (v.type == JV_STRING && f->type != F_DATA) {
+				if (v.n > FAST_STR_MAX)
+					goto no;
+				memcpy(str, v.s, v.n);
+				str[v.n] = '\0';
+				vs.s = str;
+			}
+			if (field_parse(e, f, &vs, why, sizeof(why)) == -1 ||
+			    field_check(e, f, why, sizeof(why)) == -1)
+				goto no;
+			seen[t] |= (uint64_t)1 << i;
+			first = 0;
+		}
+	}
+	if (p != end - 1)
+		goto no;
+	for (t = 0; t < 2; t++)
+		for (f = tables[t], i = 0; f->key != NULL; f++, i++)
+			if (present(e, f) != !!(seen[t] & (uint64_t)1 << i))
+				goto no;
+	if (kind_check(e, why, sizeof(why)) == -1)
+		goto no;
+	return 1;
+ no:
+	event_clear(e);
+	event_init(e, 0);
+	return 0;
+}
+
+static int	decode(const char *, size_t, struct event *, char *, size_t,
+		    int);
+
 int
 event_decode(const char *line, size_t len, struct event *e, char *err,
     size_t errlen)
 {
+	return decode(line, len, e, err, errlen, 1);
+}
+
+int
+event_decode_tree(const char *line, size_t len, struct event *e, char *err,
+    size_t errlen)
+{
+	return decode(line, len, e, err, errlen, 0);
+}
+
+static int
+decode(const char *line, size_t len, struct event *e, char *err,
+    size_t errlen, int fast)
+{
 	const struct field *tables[2], *f;
 	json_error_t jerr;
 	json_t *root = NULL, *v;
+	struct jval jv;
 	const char *key;
 	char why[WHYLEN], q[40];
 	int t;
@@ -1259,6 +1440,8 @@ event_decode(const char *line, size_t len, struct event *e, char *err,
 		fail(err, errlen, "newline inside the line");
 		goto fail;
 	}
+	if (fast && decode_fast(line, len, e) == 1)
+		return 0;
 	if ((root = json_loadb(line, len, JSON_REJECT_DUPLICATES,
 	    &jerr)) == NULL) {
 		fail(err, errlen, "json: %s at byte %d", jerr.text,
@@ -1273,7 +1456,8 @@ event_decode(const char *line, size_t len, struct event *e, char *err,
 		fail(err, errlen, "missing key 'kind'");
 		goto fail;
 	}
-	if (field_parse(e, &common_fields[0], v, why, sizeof(why)) == -1) {
+	jval_of(v, &jv);
+	if (field_parse(e, &common_fields[0], &jv, why, sizeof(why)) == -1) {
 		fail(err, errlen, "kind: %s", why);
 		goto fail;
 	}
@@ -1291,7 +1475,8 @@ event_decode(const char *line, size_t len, struct event *e, char *err,
 		for (f = tables[t] + (t == 0); f->key != NULL; f++) {
 			if ((v = json_object_get(root, f->key)) == NULL)
 				continue;
-			if (field_parse(e, f, v, why, sizeof(why)) == -1 ||
+			jval_of(v, &jv);
+			if (field_parse(e, f, &jv, why, sizeof(why)) == -1 ||
 			    field_check(e, f, why, sizeof(why)) == -1) {
 				fail(err, errlen, "%s: %s", f->key, why);
 				goto fail;
