@@ -1021,6 +1021,22 @@ json_put_str(struct buf *out, const char *s, size_t n)
 	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 	size_t i, run;
 
+	uint8_t *p;
+
+	/* Most strings need no escape: one copy, quotes and all. */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+			break;
+	if (i == n) {
+		if (buf_reserve(out, n + 2) == -1)
+			return -1;
+		p = out->data + out->len;
+		p[0] = '"';
+		memcpy(p + 1, s, n);
+		p[n + 1] = '"';
+		out->len += n + 2;
+		return 0;
+	}
 	if (buf_addc(out, '"') == -1)
 		return -1;
 	for (i = 0; i < n; i += run) {
@@ -1090,6 +1106,31 @@ json_put_key(struct buf *out, const char *key, int first)
 	return buf_addc(out, ':');
 }
 
+/* IPv4 by hand (inet_ntop goes through sprintf), as inet_ntop writes it. */
+static int
+json_put_addr(struct buf *out, const struct addr *a)
+{
+	char tmp[ADDR_STRLEN], *p = tmp;
+	int i, v;
+
+	if (a->af != AF_INET) {
+		if (addr_fmt(a, tmp, sizeof(tmp)) == -1)
+			return -1;
+		return json_put_cstr(out, tmp);
+	}
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			*p++ = '.';
+		v = a->a[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	return json_put_str(out, tmp, (size_t)(p - tmp));
+}
+
 static int
 field_write(const struct event *e, const struct field *f, struct buf *out)
 {
@@ -1115,9 +1156,7 @@ field_write(const struct event *e, const struct field *f, struct buf *out)
 	case F_IFACE:
 		return json_put_cstr(out, p);
 	case F_ADDR:
-		if (addr_fmt(p, tmp, sizeof(tmp)) == -1)
-			return -1;
-		return json_put_cstr(out, tmp);
+		return json_put_addr(out, p);
 	case F_TCPFLAGS:
 		fmt_tcpflags((uint8_t)get_uint(p, f->type), tmp);
 		return json_put_cstr(out, tmp);
@@ -1312,20 +1351,21 @@ static int
 fast_integer(const char **pp, const char *end, struct jval *v)
 {
 	const char *p = *pp;
-	json_int_t i = 0;
+	uint64_t i = 0;
 	size_t n = 0;
 
-	while (p < end && *p >= '0' && *p <= '9' && n < 19) {
-		i = i * 10 + (*p - '0');
+	/* 18 digits at most: never past INT64_MAX. */
+	while (p < end && *p >= '0' && *p <= '9' && n < 18) {
+		i = i * 10 + (uint64_t)(*p - '0');
 		p++;
 		n++;
 	}
-	/* No sign, no leading zero, no fraction or exponent, no overflow. */
-	if (n == 0 || n > 18 || (n > 1 && **pp == '0') ||
+	/* No sign, no leading zero, no fraction or exponent, no more. */
+	if (n == 0 || (n > 1 && **pp == '0') ||
 	    (p < end && *p != ',' && *p != '}'))
 		return 0;
 	v->type = JV_INTEGER;
-	v->i = i;
+	v->i = (json_int_t)i;
 	*pp = p;
 	return 1;
 }
