@@ -1099,11 +1099,33 @@ json_put_uint(struct buf *out, uint64_t v)
 static int
 json_put_key(struct buf *out, const char *key, int first)
 {
-	if (!first && buf_addc(out, ',') == -1)
+	size_t n = strlen(key), i;
+	uint8_t *p;
+
+	/* Keys are tokens (field_check): no escapes, so one write. */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)key[i] < 0x20 || key[i] == '"' ||
+		    key[i] == '\\')
+			break;
+	if (i < n) {
+		if (!first && buf_addc(out, ',') == -1)
+			return -1;
+		if (json_put_str(out, key, n) == -1)
+			return -1;
+		return buf_addc(out, ':');
+	}
+	if (buf_reserve(out, n + 4) == -1)
 		return -1;
-	if (json_put_cstr(out, key) == -1)
-		return -1;
-	return buf_addc(out, ':');
+	p = out->data + out->len;
+	if (!first)
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	out->len = (size_t)(p - out->data);
+	return 0;
 }
 
 /* IPv4 by hand (inet_ntop goes through sprintf), as inet_ntop writes it. */

@@ -106,6 +106,10 @@ struct shipper {
 	const struct proc_env	*env;
 	const struct sensor_conf *sc;
 	char			 name[EVENT_SENSOR_MAX + 1];	/* on events */
+	/* {"kind":K,"sensor":name,"seq": of the last kind restamped */
+	char			 head[EVENT_SENSOR_MAX + 64];
+	size_t			 head_len;
+	int			 head_kind;
 	struct event_base	*base;
 	struct shipper_chan	 chans[PROC_MAX];
 	int			 open;		/* channels not at EOF */
@@ -550,9 +554,9 @@ static int
 spool_restamp(struct shipper *sh, const char *line, size_t len,
     const struct event *ev)
 {
-	const char *kind = event_kind_name(ev->kind), *p = line, *end;
-	char head[EVENT_SENSOR_MAX + 64];
-	uint64_t seq = spool_next_seq(sh->spool);
+	const char *kind = event_kind_name(ev->kind), *p = line, *end, *head;
+	uint64_t seq = spool_next_seq(sh->spool), v;
+	char digits[20];
 	size_t n;
 	int hl;
 
@@ -561,20 +565,29 @@ spool_restamp(struct shipper *sh, const char *line, size_t len,
 	    strcmp(ev->sensor, sh->name) != 0)
 		return 1;
 	end = line + len - 1;		/* the spool keeps no '\n' */
-	hl = snprintf(head, sizeof(head), "{\"kind\":\"%s\",\"sensor\":\"%s\","
-	    "\"seq\":", kind, ev->sensor);
-	if (hl < 0 || (size_t)hl >= sizeof(head) || (size_t)(end - p) <
-	    (size_t)hl || memcmp(p, head, (size_t)hl) != 0)
+	if (sh->head_kind != ev->kind) {
+		hl = snprintf(sh->head, sizeof(sh->head), "{\"kind\":\"%s\","
+		    "\"sensor\":\"%s\",\"seq\":", kind, sh->name);
+		if (hl < 0 || (size_t)hl >= sizeof(sh->head))
+			return 1;
+		sh->head_len = (size_t)hl;
+		sh->head_kind = ev->kind;
+	}
+	head = sh->head;
+	hl = (int)sh->head_len;
+	if ((size_t)(end - p) < (size_t)hl || memcmp(p, head, (size_t)hl) != 0)
 		return 1;
 	for (p += hl, n = 0; p < end && *p >= '0' && *p <= '9'; p++)
 		n++;
 	if (n == 0 || (size_t)(end - p) < 6 || memcmp(p, ",\"ts\":", 6) != 0)
 		return 1;
+	/* Our seq in decimal, by hand: snprintf showed in the profile. */
+	for (n = sizeof(digits), v = seq; n == sizeof(digits) || v != 0;
+	    v /= 10)
+		digits[--n] = (char)('0' + v % 10);
 	buf_reset(&sh->line);
-	hl = snprintf(head + hl, sizeof(head) - (size_t)hl, "%llu",
-	    (unsigned long long)seq) + hl;
-	if ((size_t)hl >= sizeof(head) ||
-	    buf_add(&sh->line, head, (size_t)hl) == -1 ||
+	if (buf_add(&sh->line, head, (size_t)hl) == -1 ||
+	    buf_add(&sh->line, digits + n, sizeof(digits) - n) == -1 ||
 	    buf_add(&sh->line, p, (size_t)(end - p)) == -1)
 		return 1;
 	if (spool_append(sh->spool, seq, (const char *)sh->line.data,
