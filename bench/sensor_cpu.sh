@@ -5,9 +5,10 @@
 # what else the machine runs, so two builds can be compared on a busy
 # machine.
 #
-#   bench/sensor_cpu.sh [SYNS [TXNS]]
+#   bench/sensor_cpu.sh [SYNS [TXNS [ADDRS]]]
 #	(root; default 100000 SYNs from hping3 -i u10 and 100000
-#	transactions, 256 concurrent, against 256 bound addresses)
+#	transactions, 256 concurrent, against ADDRS bound addresses:
+#	256 (default) or 65536)
 #
 # Prints, per process and in all, microseconds of CPU per SYN and per
 # transaction.  DIAS_BUILD (default ./build) has bench/txn and
@@ -22,7 +23,9 @@ need_root
 need_cmd ip hping3 nc bc
 syns=${1:-100000}
 txns=${2:-100000}
-case "$syns$txns" in *[!0-9]*|'') echo "usage: $0 [SYNS [TXNS]]"; exit 1 ;; esac
+addrs=${3:-256}
+case "$syns$txns" in *[!0-9]*|'') echo "usage: $0 [SYNS [TXNS [ADDRS]]]"; exit 1 ;; esac
+case "$addrs" in 256|65536) ;; *) echo "ADDRS: 256 or 65536"; exit 1 ;; esac
 [ "$syns" -le 2000000 ] && [ "$txns" -le 2000000 ] || { echo "at most 2000000"; exit 1; }
 txn=$DIAS_BUILD/bench/txn
 lab_begin
@@ -73,7 +76,7 @@ perf_stop() {
 	kill -INT "$perf_pid"; wait "$perf_pid"; perf_pid=
 }
 
-sensor_start bench-256.conf || { echo "sensor did not start"; exit 1; }
+sensor_start "bench-$addrs.conf" || { echo "sensor did not start"; exit 1; }
 echo x | on attacker nc -q 1 -w 2 10.12.0.5 7 >/dev/null 2>&1
 sleep 1
 
@@ -89,10 +92,27 @@ report "us/SYN" "$syns"
 
 snap0
 perf_start txn
-out=$(on attacker "$txn" -c 256 -t 120 -n "$txns" 7 10.12.0.0 256)
+out=$(on attacker "$txn" -c 256 -t 120 -n "$txns" 7 10.12.0.0 "$addrs")
 sleep 2
 done_n=$(echo "$out" | sed -n 's/^txn: \([0-9]*\) transactions.*/\1/p')
 echo "$out"
 perf_stop
 report "us/txn" "${done_n:-1}"
 sensor_stop
+
+# The same transactions served by the kernel's own stack (bench/txn -l in
+# the sensor's namespace, as bench/sensor_bench.sh does): the listener's
+# CPU per transaction, softirq work done in its context included.
+on sensor ip route add local 10.12.0.0/16 dev lo
+on sensor "$txn" -t 60 -l 7 &
+kpid=$!
+lab_pids="${lab_pids:-} $kpid"
+sleep 0.5
+lpid=$(pgrep -n -f "txn -t 60 -l 7")
+k0=$(ticks_of "$lpid")
+out=$(on attacker "$txn" -c 256 -t 120 -n "$txns" 7 10.12.0.0 "$addrs")
+done_n=$(echo "$out" | sed -n 's/^txn: \([0-9]*\) transactions.*/\1/p')
+echo "kernel $out"
+echo "us/txn: kernel listener $(echo "scale=2; ($(ticks_of "$lpid") - $k0) * 1000000 / $tck / ${done_n:-1}" | bc) us"
+kill "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
