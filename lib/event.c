@@ -13,7 +13,6 @@
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,82 +25,6 @@
 #include "event.h"
 
 #define WHYLEN		160
-
-/*
- * While event_decode parses a line, jansson allocates from a bump arena
- * of the calling thread, emptied per line: the tree is built and freed
- * inside event_decode, and malloc and free per node and per key were an
- * eighth of a decode's instructions.  Outside a decode, and for what does
- * not fit, allocation is malloc's; jarena_free tells the two apart by
- * address, so a value jansson made anywhere else is freed as always.
- */
-#define JARENA_SIZE	(32 * 1024)
-
-struct jarena {
-	size_t		 used;
-	int		 on;
-	_Alignas(16) unsigned char buf[JARENA_SIZE];	/* as malloc's */
-};
-
-static __thread struct jarena *jarena;
-static pthread_key_t jarena_key;
-static pthread_once_t jarena_once = PTHREAD_ONCE_INIT;
-
-static void *
-jarena_malloc(size_t n)
-{
-	struct jarena *a = jarena;
-	void *p;
-
-	n = (n + 15) & ~(size_t)15;
-	if (a == NULL || !a->on || n > JARENA_SIZE - a->used)
-		return malloc(n);
-	p = a->buf + a->used;
-	a->used += n;
-	return p;
-}
-
-static void
-jarena_free(void *p)
-{
-	struct jarena *a = jarena;
-
-	if (a != NULL && (unsigned char *)p >= a->buf &&
-	    (unsigned char *)p < a->buf + JARENA_SIZE)
-		return;
-	free(p);
-}
-
-static void
-jarena_init(void)
-{
-	if (pthread_key_create(&jarena_key, free) == 0)
-		json_set_alloc_funcs(jarena_malloc, jarena_free);
-}
-
-/* The calling thread's arena, on and empty; NULL: malloc it is. */
-static struct jarena *
-jarena_begin(void)
-{
-	(void)pthread_once(&jarena_once, jarena_init);
-	if (jarena == NULL && (jarena = malloc(sizeof(*jarena))) != NULL &&
-	    pthread_setspecific(jarena_key, jarena) != 0) {
-		free(jarena);
-		jarena = NULL;
-	}
-	if (jarena != NULL) {
-		jarena->used = 0;
-		jarena->on = 1;
-	}
-	return jarena;
-}
-
-static void
-jarena_end(struct jarena *a)
-{
-	if (a != NULL)
-		a->on = 0;
-}
 
 enum ftype {
 	F_ENUM,		/* uint8_t, string from names[] */
@@ -307,17 +230,6 @@ kind_fields(int kind)
 	}
 	return NULL;
 }
-
-/* event_decode keeps a bit per field of a table. */
-#define FIELDS_FIT(t)	_Static_assert(sizeof(t) / sizeof(t[0]) <= 64, #t)
-FIELDS_FIT(common_fields);
-FIELDS_FIT(connection_fields);
-FIELDS_FIT(payload_fields);
-FIELDS_FIT(service_fields);
-FIELDS_FIT(upload_fields);
-FIELDS_FIT(claim_fields);
-FIELDS_FIT(alert_fields);
-FIELDS_FIT(heartbeat_fields);
 
 /* Small helpers. */
 
@@ -978,9 +890,39 @@ fmt_tcpflags(uint8_t flags, char *s)
 }
 
 /* JSON value -> struct, with the checks needed to store it losslessly. */
+/*
+ * A JSON value as field_parse sees it: jansson's (decode_tree) or one
+ * the canonical scanner read straight from the line (decode_fast).  A
+ * string is NUL-terminated at s[n] unless it is a field of type F_DATA,
+ * whose parsers take the length.
+ */
+enum { JV_OTHER, JV_STRING, JV_INTEGER };
+struct jval {
+	int		 type;
+	const char	*s;
+	size_t		 n;
+	json_int_t	 i;
+	json_t		*j;		/* objects: jansson's, or NULL */
+};
+
+static void
+jval_of(json_t *j, struct jval *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (json_is_string(j)) {
+		v->type = JV_STRING;
+		v->s = json_string_value(j);
+		v->n = json_string_length(j);
+	} else if (json_is_integer(j)) {
+		v->type = JV_INTEGER;
+		v->i = json_integer_value(j);
+	} else if (json_is_object(j))
+		v->j = j;
+}
+
 static int
-field_parse(struct event *e, const struct field *f, json_t *v, char *why,
-    size_t whylen)
+field_parse(struct event *e, const struct field *f, const struct jval *v,
+    char *why, size_t whylen)
 {
 	void *p = field_ptr(e, f);
 	const char *s = NULL;
@@ -989,9 +931,9 @@ field_parse(struct event *e, const struct field *f, json_t *v, char *why,
 	json_int_t i;
 	uint8_t u8, *data;
 
-	if (json_is_string(v)) {
-		s = json_string_value(v);
-		n = json_string_length(v);
+	if (v->type == JV_STRING) {
+		s = v->s;
+		n = v->n;
 	} else if (f->type != F_FIELDS && f->type != F_COUNTERS &&
 	    (!is_int(f->type) || f->type == F_ENUM || f->type == F_TCPFLAGS))
 		return fail(why, whylen, "not a string");
@@ -1007,9 +949,9 @@ field_parse(struct event *e, const struct field *f, json_t *v, char *why,
 	case F_U32:
 	case F_U16:
 	case F_U8:
-		if (!json_is_integer(v))
+		if (v->type != JV_INTEGER)
 			return fail(why, whylen, "not an integer");
-		i = json_integer_value(v);
+		i = v->i;
 		if (i < 0 || (uint64_t)i < f->min || (uint64_t)i > f->max)
 			return fail(why, whylen, "out of range %ju..%ju",
 			    (uintmax_t)f->min, (uintmax_t)f->max);
@@ -1053,9 +995,13 @@ field_parse(struct event *e, const struct field *f, json_t *v, char *why,
 		e->u.payload.len = outlen;
 		return 0;
 	case F_FIELDS:
-		return parse_fields(e, v, why, whylen);
+		if (v->j == NULL)
+			return fail(why, whylen, "not an object");
+		return parse_fields(e, v->j, why, whylen);
 	case F_COUNTERS:
-		return parse_counters(e, v, why, whylen);
+		if (v->j == NULL)
+			return fail(why, whylen, "not an object");
+		return parse_counters(e, v->j, why, whylen);
 	}
 	return fail(why, whylen, "internal: bad type");
 }
@@ -1075,6 +1021,22 @@ json_put_str(struct buf *out, const char *s, size_t n)
 	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 	size_t i, run;
 
+	uint8_t *p;
+
+	/* Most strings need no escape: one copy, quotes and all. */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == '"' || s[i] == '\\')
+			break;
+	if (i == n) {
+		if (buf_reserve(out, n + 2) == -1)
+			return -1;
+		p = out->data + out->len;
+		p[0] = '"';
+		memcpy(p + 1, s, n);
+		p[n + 1] = '"';
+		out->len += n + 2;
+		return 0;
+	}
 	if (buf_addc(out, '"') == -1)
 		return -1;
 	for (i = 0; i < n; i += run) {
@@ -1137,11 +1099,58 @@ json_put_uint(struct buf *out, uint64_t v)
 static int
 json_put_key(struct buf *out, const char *key, int first)
 {
-	if (!first && buf_addc(out, ',') == -1)
+	size_t n = strlen(key), i;
+	uint8_t *p;
+
+	/* Keys are tokens (field_check): no escapes, so one write. */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)key[i] < 0x20 || key[i] == '"' ||
+		    key[i] == '\\')
+			break;
+	if (i < n) {
+		if (!first && buf_addc(out, ',') == -1)
+			return -1;
+		if (json_put_str(out, key, n) == -1)
+			return -1;
+		return buf_addc(out, ':');
+	}
+	if (buf_reserve(out, n + 4) == -1)
 		return -1;
-	if (json_put_cstr(out, key) == -1)
-		return -1;
-	return buf_addc(out, ':');
+	p = out->data + out->len;
+	if (!first)
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	out->len = (size_t)(p - out->data);
+	return 0;
+}
+
+/* IPv4 by hand (inet_ntop goes through sprintf), as inet_ntop writes it. */
+static int
+json_put_addr(struct buf *out, const struct addr *a)
+{
+	char tmp[ADDR_STRLEN], *p = tmp;
+	int i, v;
+
+	if (a->af != AF_INET) {
+		if (addr_fmt(a, tmp, sizeof(tmp)) == -1)
+			return -1;
+		return json_put_cstr(out, tmp);
+	}
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			*p++ = '.';
+		v = a->a[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	return json_put_str(out, tmp, (size_t)(p - tmp));
 }
 
 static int
@@ -1169,9 +1178,7 @@ field_write(const struct event *e, const struct field *f, struct buf *out)
 	case F_IFACE:
 		return json_put_cstr(out, p);
 	case F_ADDR:
-		if (addr_fmt(p, tmp, sizeof(tmp)) == -1)
-			return -1;
-		return json_put_cstr(out, tmp);
+		return json_put_addr(out, p);
 	case F_TCPFLAGS:
 		fmt_tcpflags((uint8_t)get_uint(p, f->type), tmp);
 		return json_put_cstr(out, tmp);
@@ -1312,37 +1319,174 @@ event_encode(const struct event *e, struct buf *out, char *err,
 	return fail(err, errlen, "no room for the line");
 }
 
-
-/* field_find, starting at hint and wrapping around. */
 static const struct field *
-field_find_from(const struct field *t, const struct field *hint,
-    const char *key)
+field_find(const struct field *t, const char *key)
 {
-	const struct field *f;
-
-	for (f = hint; f->key != NULL; f++)
-		if (strcmp(f->key, key) == 0)
-			return f;
-	for (f = t; f != hint; f++)
-		if (strcmp(f->key, key) == 0)
-			return f;
+	for (; t->key != NULL; t++)
+		if (strcmp(t->key, key) == 0)
+			return t;
 	return NULL;
 }
+
+/*
+ * The canonical scanner: a line exactly as event_encode writes it (keys in
+ * table order, no white space, strings without escapes or control bytes,
+ * integers of at most 18 digits, no fields or counters object) is read
+ * straight into e without a jansson tree.  It only ever accepts: 1 if e
+ * is what decode_tree would have made of the line, 0 for anything else
+ * (e cleared), which decode_tree then judges, errors and all.  Each value
+ * goes through field_parse and field_check in the same order as there.
+ */
+#define FAST_STR_MAX	(EVENT_VALUE_MAX + 1)
+
+/* A string value at *pp: fills v, moves *pp past it.  0 if not simple. */
+static int
+fast_string(const char **pp, const char *end, struct jval *v)
+{
+	const char *p = *pp + 1;
+	size_t k;
+
+	if (**pp != '"')
+		return 0;
+	v->type = JV_STRING;
+	v->s = p;
+	while (p < end && *p != '"') {
+		if ((unsigned char)*p < 0x20 || *p == '\\')
+			return 0;
+		if ((unsigned char)*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((k = utf8_seq((const uint8_t *)p, (size_t)(end - p))) == 0)
+			return 0;
+		p += k;
+	}
+	if (p == end)
+		return 0;
+	v->n = (size_t)(p - v->s);
+	*pp = p + 1;
+	return 1;
+}
+
+/* A non-negative integer at *pp, as jansson reads one. */
+static int
+fast_integer(const char **pp, const char *end, struct jval *v)
+{
+	const char *p = *pp;
+	uint64_t i = 0;
+	size_t n = 0;
+
+	/* 18 digits at most: never past INT64_MAX. */
+	while (p < end && *p >= '0' && *p <= '9' && n < 18) {
+		i = i * 10 + (uint64_t)(*p - '0');
+		p++;
+		n++;
+	}
+	/* No sign, no leading zero, no fraction or exponent, no more. */
+	if (n == 0 || (n > 1 && **pp == '0') ||
+	    (p < end && *p != ',' && *p != '}'))
+		return 0;
+	v->type = JV_INTEGER;
+	v->i = (json_int_t)i;
+	*pp = p;
+	return 1;
+}
+
+static int
+decode_fast(const char *line, size_t len, struct event *e)
+{
+	const struct field *tables[2], *f;
+	const char *p = line, *end = line + len;
+	char str[FAST_STR_MAX + 1], why[WHYLEN];
+	uint64_t seen[2] = { 0, 0 };
+	struct jval v, vs;
+	size_t klen;
+	int t, i, first = 1;
+
+	if (len < 2 || *p++ != '{' || end[-1] != '}')
+		return 0;
+	tables[0] = common_fields;
+	tables[1] = NULL;
+	for (t = 0; t < 2; t++) {
+		if (t == 1 && (tables[1] = kind_fields(e->kind)) == NULL)
+			goto no;
+		for (f = tables[t], i = 0; f->key != NULL; f++, i++) {
+			if (f->type == F_FIELDS || f->type == F_COUNTERS)
+				goto no;
+			klen = strlen(f->key);
+			/* Absent here: decode_tree would not find it later. */
+			if ((size_t)(end - p) < klen + 4 || (!first &&
+			    *p != ',') || p[!first] != '"' ||
+			    memcmp(p + !first + 1, f->key, klen) != 0 ||
+			    p[!first + 1 + klen] != '"' ||
+			    p[!first + 2 + klen] != ':')
+				continue;
+			p += !first + 3 + klen;
+			memset(&v, 0, sizeof(v));
+			if (*p == '"') {
+				if (!fast_string(&p, end, &v))
+					goto no;
+			} else if (!fast_integer(&p, end, &v))
+				goto no;
+			vs = v;
+			if (v.type == JV_STRING && f->type != F_DATA) {
+				if (v.n > FAST_STR_MAX)
+					goto no;
+				memcpy(str, v.s, v.n);
+				str[v.n] = '\0';
+				vs.s = str;
+			}
+			if (field_parse(e, f, &vs, why, sizeof(why)) == -1 ||
+			    field_check(e, f, why, sizeof(why)) == -1)
+				goto no;
+			seen[t] |= (uint64_t)1 << i;
+			first = 0;
+		}
+	}
+	if (p != end - 1)
+		goto no;
+	for (t = 0; t < 2; t++)
+		for (f = tables[t], i = 0; f->key != NULL; f++, i++)
+			if (present(e, f) != !!(seen[t] & (uint64_t)1 << i))
+				goto no;
+	if (kind_check(e, why, sizeof(why)) == -1)
+		goto no;
+	return 1;
+ no:
+	event_clear(e);
+	event_init(e, 0);
+	return 0;
+}
+
+static int	decode(const char *, size_t, struct event *, char *, size_t,
+		    int);
 
 int
 event_decode(const char *line, size_t len, struct event *e, char *err,
     size_t errlen)
 {
-	const struct field *tables[2], *hint[2], *f = NULL;
-	uint64_t seen[2] = { 0, 0 };
+	return decode(line, len, e, err, errlen, 1);
+}
+
+int
+event_decode_tree(const char *line, size_t len, struct event *e, char *err,
+    size_t errlen)
+{
+	return decode(line, len, e, err, errlen, 0);
+}
+
+static int
+decode(const char *line, size_t len, struct event *e, char *err,
+    size_t errlen, int fast)
+{
+	const struct field *tables[2], *f;
 	json_error_t jerr;
 	json_t *root = NULL, *v;
-	struct jarena *arena;
+	struct jval jv;
 	const char *key;
 	char why[WHYLEN], q[40];
 	int t;
 
-	arena = jarena_begin();
 	event_init(e, 0);
 	if (line == NULL) {
 		line = "";
@@ -1358,6 +1502,8 @@ event_decode(const char *line, size_t len, struct event *e, char *err,
 		fail(err, errlen, "newline inside the line");
 		goto fail;
 	}
+	if (fast && decode_fast(line, len, e) == 1)
+		return 0;
 	if ((root = json_loadb(line, len, JSON_REJECT_DUPLICATES,
 	    &jerr)) == NULL) {
 		fail(err, errlen, "json: %s at byte %d", jerr.text,
@@ -1372,46 +1518,41 @@ event_decode(const char *line, size_t len, struct event *e, char *err,
 		fail(err, errlen, "missing key 'kind'");
 		goto fail;
 	}
-	if (field_parse(e, &common_fields[0], v, why, sizeof(why)) == -1) {
+	jval_of(v, &jv);
+	if (field_parse(e, &common_fields[0], &jv, why, sizeof(why)) == -1) {
 		fail(err, errlen, "kind: %s", why);
 		goto fail;
 	}
 	tables[0] = common_fields;
 	tables[1] = kind_fields(e->kind);
-	/* One pass in the line's order, which is the tables' order when
-	 * our encoder wrote it: each key is looked for first just after
-	 * the last one found. */
-	hint[0] = tables[0];
-	hint[1] = tables[1];
 	json_object_foreach(root, key, v) {
-		for (t = 0; t < 2; t++)
-			if ((f = field_find_from(tables[t], hint[t], key)) !=
-			    NULL)
-				break;
-		if (f == NULL) {
+		if (field_find(tables[0], key) == NULL &&
+		    field_find(tables[1], key) == NULL) {
 			fail(err, errlen, "unknown key '%s' for %s",
 			    quote(key, q, sizeof(q)), event_kind_name(e->kind));
 			goto fail;
 		}
-		hint[t] = f + 1;
-		seen[t] |= UINT64_C(1) << (f - tables[t]);
-		if (f == tables[0])
-			continue;	/* kind, parsed above */
-		if (field_parse(e, f, v, why, sizeof(why)) == -1 ||
-		    field_check(e, f, why, sizeof(why)) == -1) {
-			fail(err, errlen, "%s: %s", f->key, why);
-			goto fail;
+	}
+	for (t = 0; t < 2; t++) {
+		for (f = tables[t] + (t == 0); f->key != NULL; f++) {
+			if ((v = json_object_get(root, f->key)) == NULL)
+				continue;
+			jval_of(v, &jv);
+			if (field_parse(e, f, &jv, why, sizeof(why)) == -1 ||
+			    field_check(e, f, why, sizeof(why)) == -1) {
+				fail(err, errlen, "%s: %s", f->key, why);
+				goto fail;
+			}
 		}
 	}
 	for (t = 0; t < 2; t++) {
 		for (f = tables[t]; f->key != NULL; f++) {
-			int has = (seen[t] >> (f - tables[t])) & 1;
-
-			if (present(e, f) && !has) {
+			v = json_object_get(root, f->key);
+			if (present(e, f) && v == NULL) {
 				fail(err, errlen, "missing key '%s'", f->key);
 				goto fail;
 			}
-			if (!present(e, f) && has) {
+			if (!present(e, f) && v != NULL) {
 				fail(err, errlen, "key '%s' is only allowed %s",
 				    f->key, f->when->what);
 				goto fail;
@@ -1423,11 +1564,9 @@ event_decode(const char *line, size_t len, struct event *e, char *err,
 		goto fail;
 	}
 	json_decref(root);
-	jarena_end(arena);
 	return 0;
  fail:
 	json_decref(root);
-	jarena_end(arena);
 	event_clear(e);
 	/* jansson quotes the input in its messages: keep logs printable. */
 	for (; err != NULL && errlen > 0 && *err != '\0'; err++)

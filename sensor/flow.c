@@ -1,8 +1,10 @@
 /*
  * Flows and timers.  Flows come from one pool sized by limits.connections
- * and are found through a seeded hash of the 5-tuple over a fixed bucket
- * array (twice the pool, chained by pool index), so a lookup is O(1) and
- * nothing is allocated per packet.  An LRU list orders flows by last
+ * and are found through a seeded hash of the 5-tuple over a bucket array
+ * chained by pool index, so a lookup is O(1) and nothing is allocated per
+ * packet.  The array doubles whenever the live flows outnumber half its
+ * buckets, up to twice the pool: one sized for the whole pool from the
+ * start cost a cache miss on every lookup while few flows lived.  An LRU list orders flows by last
  * activity: when the pool is full the least recently active one is
  * evicted.  Timers are a binary heap of pointers into their owners; idle
  * timeouts are checked lazily when a flow's timer fires, so ordinary
@@ -21,6 +23,7 @@
 #define CHUNK_MAX	4096	/* bytes per payload event */
 #define FLOWS_MIN	16
 #define FLOWS_MAX	(1U << 24)
+#define BUCKETS_MIN	1024
 
 /* Timers: a binary min-heap on due. */
 
@@ -162,6 +165,9 @@ flow_init(struct stack *s)
 	s->maxflows = (uint32_t)want;
 	for (nb = 1; nb < s->maxflows * 2; nb <<= 1)
 		;
+	s->bmax = nb;
+	if (nb > BUCKETS_MIN)
+		nb = BUCKETS_MIN;
 	s->bmask = nb - 1;
 	if ((s->flows = calloc(s->maxflows, sizeof(*s->flows))) == NULL ||
 	    (s->buckets = calloc(nb, sizeof(*s->buckets))) == NULL ||
@@ -337,6 +343,44 @@ conn_event(struct stack *s, const struct flow *f, int phase, int reason)
 	stack_emit(s, &ev);
 }
 
+/*
+ * Doubles the bucket array once the live flows outnumber half of it.
+ * Old bucket i splits into new buckets i and i + nb, each chain keeping
+ * its order (a lookup finds the newest of equal tuples first).  Out of
+ * memory, the table stays as it is: slower, still correct.
+ */
+static void
+flow_grow(struct stack *s)
+{
+	uint32_t nb = s->bmask + 1, i, j, next, *nbk, *lo, *hi;
+	struct flow *f;
+
+	if (s->nflows < nb / 2 || nb >= s->bmax)
+		return;
+	if ((nbk = calloc((size_t)nb * 2, sizeof(*nbk))) == NULL)
+		return;
+	s->bmask = nb * 2 - 1;
+	for (i = 0; i < nb; i++) {
+		lo = &nbk[i];
+		hi = &nbk[i + nb];
+		for (j = s->buckets[i]; j != 0; j = next) {
+			f = &s->flows[j - 1];
+			next = f->hnext;
+			f->hnext = 0;
+			if (flow_hash(s, f->proto, &f->path, f->lport,
+			    f->pport) == i) {
+				*lo = j;
+				lo = &f->hnext;
+			} else {
+				*hi = j;
+				hi = &f->hnext;
+			}
+		}
+	}
+	free(s->buckets);
+	s->buckets = nbk;
+}
+
 struct flow *
 flow_create(struct stack *s, uint8_t proto, const struct path *pa,
     uint16_t lport, uint16_t pport, struct vhost *vh,
@@ -380,6 +424,7 @@ flow_create(struct stack *s, uint8_t proto, const struct path *pa,
 		f->icmp_type = (uint8_t)(pport >> 8);
 		f->icmp_code = (uint8_t)pport;
 	}
+	flow_grow(s);
 	b = flow_hash(s, proto, pa, lport, pport);
 	f->hnext = s->buckets[b];
 	s->buckets[b] = i;

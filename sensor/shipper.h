@@ -4,7 +4,10 @@
  * Events: lines from the engine (MSG_EVENT) are decoded strictly (the
  * engine reads attacker bytes, so its lines are untrusted), stamped with
  * the sensor name and seq = spool_next_seq(), and appended to the
- * durable spool (spool.h) in spool_dir.  The spool is synced every
+ * durable spool (spool.h) in spool_dir.  A line in the engine's own form
+ * (our name, then seq, then ts) keeps its bytes with our seq spliced in;
+ * any other valid line is encoded anew.  A message's records reach the
+ * spool file in one write (spool_flush).  The spool is synced every
  * spool_sync records or spool_sync_ms, and with a server at least every
  * SHIPPER_DELAY_MS so that shipping stays real-time.  Durable records
  * are posted as NDJSON batches (at most SHIPPER_BATCH records, one batch

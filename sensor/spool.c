@@ -33,6 +33,8 @@
 #define SPOOL_CHUNK		(64 * 1024)
 /* A whole record of the largest size, plus read-ahead. */
 #define SPOOL_RBUF		(SPOOL_HDR + EVENT_LINE_MAX + SPOOL_CHUNK)
+/* Records appended, not yet written: the largest one, or many small. */
+#define SPOOL_WBUF		(SPOOL_HDR + EVENT_LINE_MAX + SPOOL_CHUNK)
 #define SPOOL_NAME_LEN		30	/* "seg-" 20 digits ".spool" */
 #define SPOOL_ACKED		"acked"
 #define SPOOL_ACKED_TMP		"acked.tmp"	/* file_write_atomic's */
@@ -77,7 +79,9 @@ struct spool {
 	uint64_t		 unsynced;	/* records since the last sync */
 	uint64_t		 total_bytes;	/* of all segments */
 	int			 dir_dirty;	/* a segment was deleted */
-	uint8_t			*wbuf;	/* one record being written */
+	uint8_t			*wbuf;	/* records not yet written */
+	size_t			 wlen;	/* bytes in wbuf, at the end of wseg */
+	uint64_t		 wrecs;	/* records in wbuf */
 	struct spool_cursor	 cur;
 	struct spool_stats	 st;
 	struct spool_drop	 drop;
@@ -605,7 +609,7 @@ spool_open(const struct spool_conf *conf, char *err, size_t errlen)
 		goto fail;
 	}
 	if ((sp->cur.buf = malloc(SPOOL_RBUF)) == NULL ||
-	    (sp->wbuf = malloc(SPOOL_HDR + EVENT_LINE_MAX)) == NULL) {
+	    (sp->wbuf = malloc(SPOOL_WBUF)) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		goto fail;
 	}
@@ -730,7 +734,6 @@ spool_append(struct spool *sp, uint64_t seq, const char *json, size_t len)
 {
 	uint64_t need = SPOOL_HDR + len;
 	uint8_t *p;
-	ssize_t n;
 
 	if (seq != sp->next_seq || seq > SPOOL_SEQ_MAX || len == 0 ||
 	    len > EVENT_LINE_MAX || memchr(json, '\n', len) != NULL) {
@@ -753,23 +756,16 @@ spool_append(struct spool *sp, uint64_t seq, const char *json, size_t len)
 	if (dir_sync(sp) == -1)
 		return -1;
 
-	/*
-	 * One pwrite at the known end: a failed one leaves nothing behind
-	 * that the next would not overwrite.
-	 */
-	p = sp->wbuf;
+	/* The record joins those written together by spool_flush. */
+	if (sp->wlen + need > SPOOL_WBUF && spool_flush(sp) == -1)
+		return -1;
+	p = sp->wbuf + sp->wlen;
 	put_le32(p, (uint32_t)len);
 	put_le64(p + 8, seq);
 	memcpy(p + SPOOL_HDR, json, len);
 	put_le32(p + 4, crc32c(0, p + 8, 8 + len));
-	while ((n = pwrite(sp->wfd, p, need, (off_t)sp->wseg->size)) == -1 &&
-	    errno == EINTR)
-		continue;
-	if (n != (ssize_t)need) {
-		if (n >= 0)
-			errno = ENOSPC;
-		return -1;
-	}
+	sp->wlen += need;
+	sp->wrecs++;
 	sp->wseg->size += need;
 	sp->wseg->last = seq;
 	sp->total_bytes += need;
@@ -782,11 +778,46 @@ spool_append(struct spool *sp, uint64_t seq, const char *json, size_t len)
 }
 
 int
+spool_flush(struct spool *sp)
+{
+	uint64_t base;
+	ssize_t n;
+
+	if (sp->wlen == 0)
+		return 0;
+	/*
+	 * One pwrite at the known end: a failed one leaves nothing behind
+	 * that the next would not overwrite.  Its records are taken back,
+	 * and their seqs used again: none was readable yet.
+	 */
+	base = sp->wseg->size - sp->wlen;
+	while ((n = pwrite(sp->wfd, sp->wbuf, sp->wlen, (off_t)base)) == -1 &&
+	    errno == EINTR)
+		continue;
+	if (n != (ssize_t)sp->wlen) {
+		if (n >= 0)
+			errno = ENOSPC;
+		sp->wseg->size = base;
+		sp->total_bytes -= sp->wlen;
+		sp->next_seq -= sp->wrecs;
+		sp->wseg->last = sp->next_seq - 1;
+		sp->unsynced -= sp->wrecs;
+		sp->st.appended -= sp->wrecs;
+		sp->wlen = 0;
+		sp->wrecs = 0;
+		return -1;
+	}
+	sp->wlen = 0;
+	sp->wrecs = 0;
+	return 0;
+}
+
+int
 spool_sync(struct spool *sp)
 {
 	if (sp->unsynced == 0)
 		return 0;
-	if (fdatasync(sp->wfd) == -1)
+	if (spool_flush(sp) == -1 || fdatasync(sp->wfd) == -1)
 		return -1;
 	sp->synced_seq = sp->next_seq - 1;
 	sp->st.synced += sp->unsynced;

@@ -29,14 +29,21 @@
  *			restarts and are never reused.
  *	spool_append	adds one record; seq must equal spool_next_seq.  The
  *			record is durable after the next spool_sync; append
- *			calls it itself every sync_records records.  When the
+ *			calls it itself every sync_records records.  It is
+ *			written (one pwrite for many records) by spool_flush,
+ *			which append calls when its buffer is full and sync
+ *			calls first; a failed write takes back every record
+ *			it held (spool_next_seq too).  When the
  *			spool would exceed max_bytes, whole oldest segments are
  *			dropped first, acked or not; what was dropped unacked is
  *			added to the stats and reported once through
  *			spool_take_drops, so the shipper can spool an event
  *			about it.  -1 (errno) if the record cannot be written.
- *	spool_sync	fsyncs what was appended; a no-op when nothing is
- *			pending.  The shipper calls it every sync_ms too.
+ *	spool_flush	writes the records appended since the last write:
+ *			after it a crash of the process alone loses none.
+ *	spool_sync	writes and fsyncs what was appended; a no-op when
+ *			nothing is pending.  The shipper calls it every
+ *			sync_ms too.
  *	spool_read	appends to out the JSON lines ('\n'-terminated) of up
  *			to max records with seq > after, durable ones only (seq
  *			<= spool_synced_seq), stopping before out would exceed
@@ -98,6 +105,7 @@ uint64_t	 spool_synced_seq(const struct spool *);
 uint64_t	 spool_acked(const struct spool *);
 int		 spool_append(struct spool *, uint64_t seq, const char *json,
 		    size_t len);
+int		 spool_flush(struct spool *);
 int		 spool_sync(struct spool *);
 int		 spool_read(struct spool *, uint64_t after, struct buf *out,
 		    size_t max, uint64_t *last);

@@ -282,8 +282,8 @@ struct stack {
 
 	struct flow			*flows;		/* pool */
 	uint32_t			 nflows, maxflows, freelist, fresh;
-	uint32_t			*buckets;
-	uint32_t			 bmask;
+	uint32_t			*buckets;	/* grown with nflows */
+	uint32_t			 bmask, bmax;
 	uint32_t			 lru_head, lru_tail;
 	uint64_t			 next_conn;
 

@@ -19,11 +19,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct event e, d;
 	struct buf b1, b2;
-	char err[256];
+	char err[256], err2[256];
 	size_t i;
+	int rv;
 
-	err[0] = '\0';
-	if (event_decode((const char *)data, size, &e, err, sizeof(err)) == -1) {
+	err[0] = err2[0] = '\0';
+	rv = event_decode((const char *)data, size, &e, err, sizeof(err));
+	/* The canonical scanner and the jansson tree agree on every line. */
+	CHECK(event_decode_tree((const char *)data, size, &d, err2,
+	    sizeof(err2)) == rv);
+	CHECK(strcmp(err, err2) == 0);
+	if (rv == 0) {
+		CHECK(event_equal(&e, &d));
+		buf_init(&b1, EVENT_LINE_MAX + 1);
+		buf_init(&b2, EVENT_LINE_MAX + 1);
+		CHECK(event_encode(&e, &b1, err, sizeof(err)) == 0);
+		CHECK(event_encode(&d, &b2, err, sizeof(err)) == 0);
+		CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
+		buf_free(&b1);
+		buf_free(&b2);
+		event_clear(&d);
+	}
+	if (rv == -1) {
 		/* A reason is always given, and it is printable text. */
 		CHECK(err[0] != '\0');
 		for (i = 0; err[i] != '\0'; i++)

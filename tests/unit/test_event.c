@@ -995,6 +995,40 @@ test_event_kind_names(void **state)
 	assert_null(event_kind_name(256 + EVENT_ALERT));
 }
 
+/* IPv4 addresses are written by hand: as inet_ntop writes them, and a
+ * canonical line decodes the same with or without a jansson tree. */
+static void
+test_event_ipv4_text_and_fast_decode(void **state)
+{
+	static const char *const addrs[] = { "0.0.0.0", "255.255.255.255",
+	    "192.168.100.9", "10.0.10.99", "1.20.3.40" };
+	struct event e, d, t;
+	struct buf b;
+	char want[64], err[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		make_connection_end(&e);
+		set_addr(&e.u.connection.t.src, addrs[i]);
+		set_addr(&e.u.connection.t.dst, addrs[i]);
+		buf_init(&b, EVENT_LINE_MAX + 1);
+		assert_int_equal(event_encode(&e, &b, err, sizeof(err)), 0);
+		snprintf(want, sizeof(want), "\"src\":\"%s\",", addrs[i]);
+		assert_non_null(memmem(b.data, b.len, want, strlen(want)));
+		assert_int_equal(event_decode((char *)b.data, b.len, &d, err,
+		    sizeof(err)), 0);
+		assert_int_equal(event_decode_tree((char *)b.data, b.len, &t,
+		    err, sizeof(err)), 0);
+		assert_true(event_equal(&e, &d));
+		assert_true(event_equal(&t, &d));
+		event_clear(&e);
+		event_clear(&d);
+		event_clear(&t);
+		buf_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -1019,6 +1053,7 @@ main(void)
 		cmocka_unit_test(test_event_encode_leaves_a_full_buffer_unchanged),
 		cmocka_unit_test(test_event_appends_lines_as_ndjson),
 		cmocka_unit_test(test_event_kind_names),
+		cmocka_unit_test(test_event_ipv4_text_and_fast_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

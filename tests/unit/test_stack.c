@@ -922,6 +922,46 @@ test_ip_overlapping_fragments_are_dropped(void **state)
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, h_delete)
 
+/*
+ * The flow table starts small and doubles as flows pile up (flow.c):
+ * every flow is still found after each doubling, none answered as a
+ * stranger's segment.
+ */
+static void
+test_flow_table_grows_and_finds_every_flow(void **state)
+{
+	enum { N = 3000 };
+	static uint32_t iss[N];
+	struct harness h;
+	const struct pkt *p;
+	uint16_t i;
+
+	(void)state;
+	h_setup(&h, "sensor {\n limits { connections 5000; "
+	    "rate 100000 per-source }\n}\n"
+	    "create default\nadd default tcp port 80 open\n"
+	    "bind 10.0.0.50 default\n");
+	for (i = 0; i < N; i++) {
+		iss[i] = h_connect(&h, VH, (uint16_t)(20000 + i), 80, 1000);
+		if (h.nev > H_MAXEV / 2)
+			h_clear_ev(&h);
+	}
+	assert_int_equal(stack_counter(h.st, "flows_active"), N);
+	for (i = 0; i < N; i++) {
+		h_clear_out(&h);
+		h_tcp(&h, VH, (uint16_t)(20000 + i), 80, TH_ACK | TH_PUSH, 1001,
+		    iss[i] + 1, "x", 1, 0);
+		assert_int_equal(h.nout, 1);
+		p = h_out(&h, 0);
+		assert_int_equal(p->tcp.flags, TH_ACK);
+		assert_int_equal(p->tcp.ack, 1002);
+		if (h.nev > H_MAXEV / 2)
+			h_clear_ev(&h);
+	}
+	assert_int_equal(stack_counter(h.st, "flows_evicted"), 0);
+	h_teardown(&h);
+}
+
 int
 main(void)
 {
@@ -967,6 +1007,7 @@ main(void)
 		T(test_ip_fragmented_syn_is_reassembled_and_answered),
 		T(test_ip_overlapping_fragments_are_dropped),
 		cmocka_unit_test(test_icmp_closed_template_does_not_echo),
+		cmocka_unit_test(test_flow_table_grows_and_finds_every_flow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

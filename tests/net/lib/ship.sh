@@ -127,10 +127,11 @@ ship_check_exact() {
 		[ "$hi" -ge "$want" ] && break
 		sleep 0.2
 	done
-	n=$(ship_rows)
-	d=$(srv_sql "SELECT count(DISTINCT seq) FROM events")
-	lo=$(srv_sql "SELECT min(seq) FROM events")
-	hi=$(srv_sql "SELECT max(seq) FROM events")
+	# One snapshot: ship_stat's SIGUSR1 itself spools a heartbeat event
+	# (want + 1), which could land between four separate queries.
+	IFS='|' read -r n d lo hi <<<"$(srv_sql "SELECT count(*),
+	    count(DISTINCT e.seq), min(e.seq), max(e.seq) FROM events e
+	    JOIN sensors s ON s.id = e.sensor_id WHERE s.name = '$SENSOR_NAME'")"
 	if [ "$want" -gt 0 ] && [ "$hi" -ge "$want" ] && [ "$n" = "$hi" ] &&
 	    [ "$d" = "$n" ] && [ "$lo" = 1 ]; then
 		ok "$what: seqs 1..$hi in the store exactly once (the sensor had spooled $want)"
