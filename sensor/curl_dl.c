@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "dl_sym.h"
 #include "log.h"
 
 #define HIDDEN	__attribute__((visibility("hidden")))
@@ -50,19 +51,7 @@ static struct {
 			    int *);
 } cu;
 
-/* Look name up in the library into the function pointer at fp. */
-static int
-curl_sym(const char *name, void *fp)
-{
-	void *p;
-
-	if ((p = dlsym(cu.dl, name)) == NULL) {
-		log_warnx("libcurl: %s", dlerror());
-		return -1;
-	}
-	memcpy(fp, &p, sizeof(p));	/* POSIX: data and code pointers agree */
-	return 0;
-}
+#define curl_sym(name, fp)	dl_sym(cu.dl, "libcurl", name, fp)
 
 #define SYM(f)	curl_sym("curl_" #f, &cu.f)
 

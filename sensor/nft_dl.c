@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <string.h>
 
+#include "dl_sym.h"
 #include "log.h"
 
 #define HIDDEN	__attribute__((visibility("hidden")))
@@ -27,18 +28,7 @@ static struct {
 	int		(*run_cmd_from_buffer)(struct nft_ctx *, const char *);
 } nf;
 
-static int
-nft_sym(const char *name, void *fp)
-{
-	void *p;
-
-	if ((p = dlsym(nf.dl, name)) == NULL) {
-		log_warnx("libnftables: %s", dlerror());
-		return -1;
-	}
-	memcpy(fp, &p, sizeof(p));	/* POSIX: data and code pointers agree */
-	return 0;
-}
+#define nft_sym(name, fp)	dl_sym(nf.dl, "libnftables", name, fp)
 
 /* 0 once libnftables is loaded, or -1 (logged). */
 static int
