@@ -28,7 +28,8 @@ enum {
 	Q_SENSOR_ADD, Q_SENSOR_GET, Q_SENSOR_LIST, Q_SENSOR_RETOKEN,
 	Q_SENSOR_TAKE, Q_SENSOR_CERT, Q_SENSOR_REVOKE, Q_SENSOR_HEARTBEAT,
 	Q_SENSOR_SEEN,
-	Q_EVENT_ADD, Q_CONN_UPSERT, Q_CONN_UPSERT_TS, Q_PAYLOAD_ADD, Q_UPLOAD_ADD, Q_ALERT_ADD,
+	Q_EVENT_ADD, Q_CONN_ADD, Q_CONN_MERGE, Q_CONN_TS_GET, Q_CONN_TS_SET,
+	Q_SRC_TS_SET, Q_DST_TS_SET, Q_PAYLOAD_ADD, Q_UPLOAD_ADD, Q_ALERT_ADD,
 	Q_CAPTURE_GET, Q_CAPTURE_ADD,
 	Q_USER_ADD, Q_AUDIT,
 	Q_CONNS, Q_CONNS_DPORT, Q_CONNS_SENSOR, Q_CONNS_SRC,
@@ -90,26 +91,30 @@ enum {
 	"ORDER BY c.ts DESC, c.id DESC LIMIT ?8) " \
 	"ORDER BY 4 DESC, 1 DESC LIMIT ?8"
 
-#define CONN_UPSERT \
+/*
+ * A folded connection row is inserted when new, else merged into the row
+ * an earlier batch stored.  The merge never writes ts (SQLite rewrites
+ * every index holding a column an UPDATE assigns, and ts is in all the
+ * listing indexes); a start stored after its row moves ts by itself
+ * (conn_move_ts).  The merge is bound as the insert is and leaves ?3 and
+ * ?5..?9 unused.
+ */
+#define CONN_ADD \
 	"INSERT INTO connections (sensor_id, conn, ts, " \
 	"end_ts, proto, src, sport, dst, dport, template, service, " \
 	"pkts_in, pkts_out, bytes_in, bytes_out, flags, reason) " \
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, " \
-	"?14, ?15, ?16, ?17) " \
-	"ON CONFLICT (sensor_id, conn) DO UPDATE SET " \
-	"end_ts = CASE WHEN excluded.end_ts <> 0 THEN excluded.end_ts " \
-	"ELSE connections.end_ts END, " \
-	"template = CASE WHEN excluded.template <> '' " \
-	"THEN excluded.template ELSE connections.template END, " \
-	"service = CASE WHEN excluded.service <> '' " \
-	"THEN excluded.service ELSE connections.service END, " \
-	"pkts_in = max(connections.pkts_in, excluded.pkts_in), " \
-	"pkts_out = max(connections.pkts_out, excluded.pkts_out), " \
-	"bytes_in = max(connections.bytes_in, excluded.bytes_in), " \
-	"bytes_out = max(connections.bytes_out, excluded.bytes_out), " \
-	"flags = connections.flags | excluded.flags, " \
-	"reason = CASE WHEN excluded.reason <> 0 THEN excluded.reason " \
-	"ELSE connections.reason END"
+	"?14, ?15, ?16, ?17) ON CONFLICT (sensor_id, conn) DO NOTHING"
+#define CONN_MERGE \
+	"UPDATE connections SET " \
+	"end_ts = CASE WHEN ?4 <> 0 THEN ?4 ELSE end_ts END, " \
+	"template = CASE WHEN ?10 <> '' THEN ?10 ELSE template END, " \
+	"service = CASE WHEN ?11 <> '' THEN ?11 ELSE service END, " \
+	"pkts_in = max(pkts_in, ?12), pkts_out = max(pkts_out, ?13), " \
+	"bytes_in = max(bytes_in, ?14), bytes_out = max(bytes_out, ?15), " \
+	"flags = flags | ?16, " \
+	"reason = CASE WHEN ?17 <> 0 THEN ?17 ELSE reason END " \
+	"WHERE sensor_id = ?1 AND conn = ?2"
 
 static const char *const sql[Q_MAX] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -138,13 +143,16 @@ static const char *const sql[Q_MAX] = {
 	    "last_seq = max(last_seq, ?3) WHERE id = ?1",
 	[Q_EVENT_ADD] = "INSERT INTO events (sensor_id, seq, ts, kind, line) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-	/*
-	 * Two upserts that differ only in ts: an end event must not write
-	 * ts, because SQLite rewrites every index holding a column that an
-	 * UPDATE assigns, and ts is in all five listing indexes.
-	 */
-	[Q_CONN_UPSERT] = CONN_UPSERT,
-	[Q_CONN_UPSERT_TS] = CONN_UPSERT ", ts = min(connections.ts, excluded.ts)",
+	[Q_CONN_ADD] = CONN_ADD,
+	[Q_CONN_MERGE] = CONN_MERGE,
+	[Q_CONN_TS_GET] = "SELECT id, ts, src, dst, "
+	    "id <= (SELECT upto FROM conn_indexed) FROM connections "
+	    "WHERE sensor_id = ?1 AND conn = ?2",
+	[Q_CONN_TS_SET] = "UPDATE connections SET ts = ?2 WHERE id = ?1",
+	[Q_SRC_TS_SET] = "UPDATE conn_src SET ts = ?4 "
+	    "WHERE src = ?1 AND ts = ?2 AND id = ?3",
+	[Q_DST_TS_SET] = "UPDATE conn_dst SET ts = ?4 "
+	    "WHERE dst = ?1 AND ts = ?2 AND id = ?3",
 	[Q_PAYLOAD_ADD] = "INSERT INTO payloads (sensor_id, seq, conn, ts, "
 	    "dir, off, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[Q_UPLOAD_ADD] = "INSERT INTO uploads (sensor_id, seq, conn, ts, "
@@ -769,14 +777,10 @@ sqlite_sensor_heartbeat(struct store *s, int64_t id, int64_t now,
 	return run(ss, st, "heartbeat");
 }
 
-/* One folded connection row (store_fold_connections): an upsert that
- * writes ts only when a start was among its events. */
-static int
-conn_upsert(void *arg, const struct store_conn *r, int start)
+static void
+conn_bind_row(struct sqlite_store *ss, sqlite3_stmt *st,
+    const struct store_conn *r)
 {
-	struct sqlite_store *ss = arg;
-	sqlite3_stmt *st = Q(ss, start ? Q_CONN_UPSERT_TS : Q_CONN_UPSERT);
-
 	sqlite3_bind_int64(st, 1, ss->sid);
 	sqlite3_bind_int64(st, 2, (int64_t)r->conn);
 	sqlite3_bind_int64(st, 3, r->ts);
@@ -794,7 +798,75 @@ conn_upsert(void *arg, const struct store_conn *r, int start)
 	sqlite3_bind_int64(st, 15, (int64_t)r->bytes_out);
 	sqlite3_bind_int(st, 16, r->flags);
 	sqlite3_bind_int(st, 17, r->reason);
-	return run(ss, st, "store connection");
+}
+
+/*
+ * A start stored after its connection's row: the row's ts becomes the
+ * earlier one, and so does its entry in conn_src and conn_dst if the
+ * address indexer has covered it (003_addr_index.sql).
+ */
+static int
+conn_move_ts(struct sqlite_store *ss, const struct store_conn *r)
+{
+	sqlite3_stmt *st = Q(ss, Q_CONN_TS_GET);
+	uint8_t src[16], dst[16];
+	int64_t id, ts;
+	int covered, i, rc;
+
+	sqlite3_bind_int64(st, 1, ss->sid);
+	sqlite3_bind_int64(st, 2, (int64_t)r->conn);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW ||
+	    sqlite3_column_bytes(st, 2) != 16 ||
+	    sqlite3_column_bytes(st, 3) != 16) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			return 0;	/* not ours to judge: stored as is */
+		return dberr(ss, "connection ts");
+	}
+	id = sqlite3_column_int64(st, 0);
+	ts = sqlite3_column_int64(st, 1);
+	memcpy(src, sqlite3_column_blob(st, 2), 16);
+	memcpy(dst, sqlite3_column_blob(st, 3), 16);
+	covered = sqlite3_column_int(st, 4);
+	sqlite3_reset(st);
+	if (ts <= r->ts)
+		return 0;
+	st = Q(ss, Q_CONN_TS_SET);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, r->ts);
+	if (run(ss, st, "connection ts") == -1)
+		return -1;
+	for (i = 0; covered && i < 2; i++) {
+		st = Q(ss, i == 0 ? Q_SRC_TS_SET : Q_DST_TS_SET);
+		sqlite3_bind_blob(st, 1, i == 0 ? src : dst, 16,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, ts);
+		sqlite3_bind_int64(st, 3, id);
+		sqlite3_bind_int64(st, 4, r->ts);
+		if (run(ss, st, "address index ts") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* One folded connection row (store_fold_connections); start: a start
+ * event was among its events. */
+static int
+conn_upsert(void *arg, const struct store_conn *r, int start)
+{
+	struct sqlite_store *ss = arg;
+	sqlite3_stmt *st = Q(ss, Q_CONN_ADD);
+
+	conn_bind_row(ss, st, r);
+	if (run(ss, st, "store connection") == -1)
+		return -1;
+	if (sqlite3_changes(ss->db) > 0)
+		return 0;
+	st = Q(ss, Q_CONN_MERGE);
+	conn_bind_row(ss, st, r);
+	if (run(ss, st, "merge connection") == -1)
+		return -1;
+	return start ? conn_move_ts(ss, r) : 0;
 }
 
 /* The kind's own table, for an event stored for the first time

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "buf.h"
 #include "event.h"
@@ -597,6 +598,41 @@ test_store_source_listing_is_exact_around_the_indexer(void **state)
 	}
 }
 
+/*
+ * SQLite: deleting the newest connections after they were indexed lowers
+ * the indexer's mark (003_addr_index.sql, conn_gone), so that the ids
+ * SQLite hands out again are above it and a new row is listed.
+ */
+static void
+test_store_source_listing_after_newest_rows_deleted(void **state)
+{
+	struct store *s = *state;
+	struct batch b;
+	sqlite3 *db;
+	size_t stored, before;
+	int64_t sid;
+
+	if (strcmp(store_backend(s), "sqlite") != 0)
+		skip();
+	sid = add_sensor(s, "s1");
+	batch_make(&b, "s1", 1, 400);
+	assert_int_equal(ingest(s, sid, &b, &stored), 0);
+	batch_free(&b);
+	assert_int_equal(store_maintain(s), 0);
+	before = page_source(s, 0);
+	assert_int_equal(before, 40);
+	/* Conns 196..200 are the newest rows; 199 is from .4. */
+	assert_int_equal(sqlite3_open(sqlite_url + 9, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM connections "
+	    "WHERE conn > 195", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(page_source(s, 0), before - 1);
+	batch_one(&b, "s1", 401, 9001, EVENT_START, 1700000000000000 + 500);
+	assert_int_equal(ingest(s, sid, &b, &stored), 0);
+	batch_free(&b);
+	assert_int_equal(page_source(s, 0), before);
+}
+
 struct lines {
 	size_t		 n;
 	char		 first[512];
@@ -710,6 +746,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_store_query_connections_filters_and_pages, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_listing_plan_uses_the_index, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_source_listing_is_exact_around_the_indexer, setup, teardown),
+	cmocka_unit_test_setup_teardown(test_store_source_listing_after_newest_rows_deleted, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_export_gives_back_the_lines, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_enrollment_token_works_once_and_expires, setup, teardown),
 	cmocka_unit_test_setup_teardown(test_store_capture_is_idempotent, setup, teardown),

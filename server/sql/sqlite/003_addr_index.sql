@@ -12,9 +12,7 @@
 -- conn_indexed.upto is the highest connections.id they cover.  A listing
 -- filtered by address reads conn_src for rows up to it and the few rows
 -- above it from connections itself, in one statement and so one snapshot:
--- the answer is exact whether or not the indexer has caught up.  The
--- triggers keep covered rows right when their ts moves (a start event
--- stored after its end) or they are deleted.
+-- the answer is exact whether or not the indexer has caught up.
 DROP INDEX connections_src;
 DROP INDEX connections_dst;
 
@@ -44,28 +42,17 @@ INSERT INTO conn_dst (dst, ts, id)
 INSERT INTO conn_indexed (one, upto)
 	SELECT 1, coalesce(max(id), 0) FROM connections;
 
-CREATE TRIGGER conn_ts_moved AFTER UPDATE OF ts ON connections
-WHEN old.ts <> new.ts AND old.id <= (SELECT upto FROM conn_indexed)
-BEGIN
-	UPDATE conn_src SET ts = new.ts
-	    WHERE src = old.src AND ts = old.ts AND id = old.id;
-	UPDATE conn_dst SET ts = new.ts
-	    WHERE dst = old.dst AND ts = old.ts AND id = old.id;
-END;
-
+-- A covered row whose ts moves (a start stored after its end) is moved in
+-- conn_src and conn_dst by the store itself (store_sqlite.c, conn_upsert):
+-- a trigger on connections' INSERT or UPDATE would make every stored
+-- connection run under a statement journal.  Deleting is rare; a trigger
+-- takes covered rows out, and lowers upto to the highest id left, since
+-- SQLite hands out max(id) + 1 next and such an id must be above the mark.
 CREATE TRIGGER conn_gone AFTER DELETE ON connections
-WHEN old.id <= (SELECT upto FROM conn_indexed)
 BEGIN
 	DELETE FROM conn_src WHERE src = old.src AND ts = old.ts AND id = old.id;
 	DELETE FROM conn_dst WHERE dst = old.dst AND ts = old.ts AND id = old.id;
-END;
-
--- connections.id is a plain rowid: after its newest rows are deleted, an
--- id at or below upto can be handed out again.  Such a row is indexed at
--- once, since the catch-up only ever looks above upto.
-CREATE TRIGGER conn_id_reused AFTER INSERT ON connections
-WHEN new.id <= (SELECT upto FROM conn_indexed)
-BEGIN
-	INSERT INTO conn_src (src, ts, id) VALUES (new.src, new.ts, new.id);
-	INSERT INTO conn_dst (dst, ts, id) VALUES (new.dst, new.ts, new.id);
+	UPDATE conn_indexed SET upto = (SELECT coalesce(max(id), 0)
+	    FROM connections) WHERE upto > (SELECT coalesce(max(id), 0)
+	    FROM connections);
 END;
