@@ -43,7 +43,7 @@ INSERT INTO conn_indexed (one, upto)
 	SELECT 1, coalesce(max(id), 0) FROM connections;
 
 -- A covered row whose ts moves (a start stored after its end) is moved in
--- conn_src and conn_dst by the store itself (store_sqlite.c, conn_upsert):
+-- conn_src and conn_dst by the store itself (store_sqlite.c, conn_move_ts):
 -- a trigger on connections' INSERT or UPDATE would make every stored
 -- connection run under a statement journal.  Deleting is rare; a trigger
 -- takes covered rows out, and lowers upto to the highest id left, since
